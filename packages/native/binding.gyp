@@ -1,0 +1,16 @@
+{
+  "targets": [
+    {
+      "target_name": "holdfast_native",
+      "sources": ["csrc/addon.cc"],
+      "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
+      "cflags_cc": ["-std=c++17", "-Wall"]
+    },
+    {
+      "target_name": "holdfast-exec",
+      "type": "executable",
+      "sources": ["csrc/exec.c"],
+      "cflags": ["-Wall", "-O2"]
+    }
+  ]
+}
