@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 import { main } from '../dist/main.js';
-main(process.argv);
+void main(process.argv);

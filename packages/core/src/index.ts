@@ -1,1 +1,29 @@
-export {};
+/**
+ * @holdfast/core: the holder.
+ *
+ * Invariants (enforced where the comments say so):
+ * 1. The holder opens every socket once and keeps its own copy for its whole life (socket-table.ts): a worker's
+ *    exit, crash or close() never closes the socket, so the accept queue and receive buffer survive every swap.
+ * 2. Never a second socket for the same address (no SO_REUSEPORT twin): every worker shares one open file
+ *    description (native openSocket never sets SO_REUSEPORT).
+ * 3. At most one swap runs at a time; triggers that arrive meanwhile are coalesced into one follow-up (supervisor.ts).
+ * 4. The old generation is drained only after the new one is ready; a new generation that exits or misses its
+ *    readiness deadline is killed and the old one keeps serving. A timeout is never "ready" (worker.ts, supervisor.ts).
+ * 5. Every process the holder spawns is tracked until reaped; a worker's leftover process group is killed when it
+ *    exits, and PR_SET_PDEATHSIG tells workers when the holder is gone (worker.ts, process-host.ts).
+ * 6. Holder fds are close-on-exec; a worker receives exactly its sockets at 3..3+n-1 (process-host.ts).
+ */
+export * from './errors.js';
+export * from './duration.js';
+export * from './socket-spec.js';
+export * from './socket-table.js';
+export * from './backoff.js';
+export * from './process-host.js';
+export * from './worker.js';
+export * from './readiness.js';
+export * from './supervisor.js';
+export * from './control-path.js';
+export * from './control-server.js';
+export * from './command.js';
+export * from './log.js';
+export * from './holder.js';

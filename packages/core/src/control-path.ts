@@ -1,0 +1,18 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * Default control socket path for a working directory, so that `holdfast run` and `holdfast reload` started in
+ * the same directory find each other: `$HOLDFAST_CONTROL` if set, else
+ * `${XDG_RUNTIME_DIR or /tmp}/holdfast-<uid>/<sha256(cwd) first 16 hex>.sock` (short enough for sun_path).
+ * The directory is created with mode 0700.
+ */
+export function defaultControlPath(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
+  if (env.HOLDFAST_CONTROL) return resolve(cwd, env.HOLDFAST_CONTROL);
+  const dir = join(env.XDG_RUNTIME_DIR || tmpdir(), `holdfast-${process.getuid?.() ?? 0}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const key = createHash('sha256').update(resolve(cwd)).digest('hex').slice(0, 16);
+  return join(dir, `${key}.sock`);
+}

@@ -1,0 +1,129 @@
+import type { Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { startControlServer } from './control-server.js';
+import { resolveCommand } from './command.js';
+import { createLogger } from './log.js';
+import { realProcessHost, type ProcessHost } from './process-host.js';
+import { NotifyHub } from './readiness.js';
+import { closeSockets, openSockets, type HeldSocket } from './socket-table.js';
+import type { SocketSpec } from './socket-spec.js';
+import { Supervisor, type SupervisorStatus, type SwapResult } from './supervisor.js';
+import type { BackoffOptions } from './backoff.js';
+
+/** Everything `holdfast run` configures. Durations in milliseconds. */
+export interface HolderOptions {
+  sockets: SocketSpec[];
+  command: string;
+  args: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Control socket path (see defaultControlPath). */
+  controlPath: string;
+  /** Default 30000 ms. */
+  readyTimeoutMs?: number;
+  /** Default 30000 ms. */
+  drainTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  maxFailures?: number;
+  logger?: Logger;
+  host?: ProcessHost;
+}
+
+/** `GET /status` body: the supervisor's view plus the sockets and the control path. */
+export interface HolderStatus extends SupervisorStatus {
+  holderPid: number;
+  controlPath: string;
+  sockets: { name: string; spec: string; bound: string }[];
+}
+
+/**
+ * The holder: opens the sockets once, runs the supervisor, serves the control API, handles signals
+ * (SIGHUP reloads; SIGTERM and SIGINT stop gracefully).
+ */
+export class Holder {
+  readonly log: Logger;
+  readonly supervisor: Supervisor;
+  /** Resolves when the holder has fully stopped (workers gone, sockets closed). */
+  readonly stopped: Promise<void>;
+  private resolveStopped!: () => void;
+  private stopping: Promise<void> | null = null;
+  private control: FastifyInstance | null = null;
+  private readonly signalHandlers: [NodeJS.Signals, () => void][] = [];
+
+  private constructor(readonly opts: HolderOptions, readonly sockets: HeldSocket[], private readonly notify: NotifyHub, log: Logger) {
+    this.log = log;
+    this.stopped = new Promise((r) => { this.resolveStopped = r; });
+    this.supervisor = new Supervisor({
+      command: opts.command, args: opts.args, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, sockets,
+      readyTimeoutMs: opts.readyTimeoutMs ?? 30_000, drainTimeoutMs: opts.drainTimeoutMs ?? 30_000,
+      backoff: opts.backoff, maxFailures: opts.maxFailures,
+    }, opts.host ?? realProcessHost, notify, log);
+  }
+
+  /**
+   * Validate, open the sockets, bind the notify and control sockets, start generation 1.
+   * Nothing is half-started on failure: what was opened is closed again.
+   * @throws HoldfastError ERR_HOLDFAST_COMMAND_NOT_FOUND, ERR_HOLDFAST_SOCKET_OPEN, ERR_HOLDFAST_DUPLICATE_SOCKET,
+   *   ERR_HOLDFAST_CONTROL_IN_USE.
+   */
+  static async start(opts: HolderOptions): Promise<Holder> {
+    const log = opts.logger ?? createLogger();
+    const cwd = opts.cwd ?? process.cwd();
+    resolveCommand(opts.command, cwd, opts.env ?? process.env);
+    const sockets = await openSockets(opts.sockets);
+    let notify: NotifyHub | null = null;
+    try {
+      notify = new NotifyHub(log);
+      const holder = new Holder(opts, sockets, notify, log);
+      holder.control = await startControlServer(opts.controlPath, {
+        status: () => holder.status(),
+        reload: () => holder.reload(),
+        stop: () => void holder.stop(),
+      });
+      for (const s of sockets) log.info({ name: s.name, bound: s.bound }, 'holding socket');
+      log.info({ controlPath: opts.controlPath }, 'control API listening');
+      void holder.supervisor.start();
+      return holder;
+    } catch (err) {
+      notify?.close();
+      closeSockets(sockets, { unlink: true });
+      throw err;
+    }
+  }
+
+  /** Blue-green reload; see Supervisor.reload. */
+  reload(): Promise<SwapResult> {
+    return this.supervisor.reload();
+  }
+
+  status(): HolderStatus {
+    return {
+      ...this.supervisor.status(),
+      holderPid: process.pid,
+      controlPath: this.opts.controlPath,
+      sockets: this.sockets.map((s) => ({ name: s.name, spec: s.spec, bound: s.bound })),
+    };
+  }
+
+  /** SIGHUP reloads; SIGTERM and SIGINT stop gracefully (a second one does not cut the drain short). */
+  installSignalHandlers(): void {
+    const on = (sig: NodeJS.Signals, fn: () => void) => { process.on(sig, fn); this.signalHandlers.push([sig, fn]); };
+    on('SIGHUP', () => { this.log.info('SIGHUP: reload'); void this.reload().catch(() => {}); });
+    on('SIGTERM', () => { this.log.info('SIGTERM: stopping'); void this.stop(); });
+    on('SIGINT', () => { this.log.info('SIGINT: stopping'); void this.stop(); });
+  }
+
+  /** Graceful stop: drain every worker, close the control API, the notify socket and the held sockets. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.supervisor.stop();
+      await this.control?.close().catch(() => {});
+      this.notify.close();
+      closeSockets(this.sockets, { unlink: true });
+      for (const [sig, fn] of this.signalHandlers) process.off(sig, fn);
+      this.log.info('stopped');
+      this.resolveStopped();
+    })();
+    return this.stopping;
+  }
+}

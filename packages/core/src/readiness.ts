@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeFd, NotifySocket, type NotifyMessage } from '@holdfast/native';
+import type { Logger } from 'pino';
+import type { Worker } from './worker.js';
+
+/**
+ * Parse an sd_notify(3) datagram: newline-separated `KEY=VALUE` assignments. Lines without `=` are ignored.
+ */
+export function parseNotify(data: Buffer | string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of data.toString('utf8').split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) fields.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  return fields;
+}
+
+/** Parent pid of `pid` from /proc/<pid>/stat, or 0 if the process is gone. */
+function parentPid(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 4, after the parenthesised command name (which may itself contain spaces or parentheses).
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The holder's NOTIFY_SOCKET: one AF_UNIX datagram socket in the abstract namespace (nothing to clean up after
+ * a SIGKILL), with SO_PASSCRED so that each message carries its sender's pid as the kernel vouches for it.
+ * A message counts only if its sender is one of our workers or a descendant of one; others are logged and
+ * dropped (sd_notify(3) NotifyAccess=all semantics restricted to our own process trees).
+ */
+export class NotifyHub {
+  readonly path: string;
+  private readonly socket: NotifySocket;
+  private readonly workers = new Map<number, Worker>();
+
+  constructor(private readonly log: Logger) {
+    this.path = `@holdfast/${process.pid}/${randomBytes(6).toString('hex')}/notify`;
+    this.socket = NotifySocket.bind(this.path);
+    this.socket.onMessage((msg) => this.dispatch(msg));
+  }
+
+  /** Start routing messages from `worker.pid` (and its descendants) to it. */
+  add(worker: Worker): void {
+    this.workers.set(worker.pid, worker);
+    void worker.exited.then(() => this.workers.delete(worker.pid));
+  }
+
+  private owner(pid: number): Worker | undefined {
+    for (let p = pid, depth = 0; p > 1 && depth < 64; p = parentPid(p), depth++) {
+      const w = this.workers.get(p);
+      if (w) return w;
+    }
+    return undefined;
+  }
+
+  private dispatch(msg: NotifyMessage): void {
+    // FDSTORE=1 is not supported yet: close what was passed so no fd leaks into the holder.
+    for (const fd of msg.fds) { try { closeFd(fd); } catch { /* already closed */ } }
+    const fields = parseNotify(msg.data);
+    const worker = msg.pid > 0 ? this.owner(msg.pid) : undefined;
+    if (!worker) {
+      this.log.warn({ senderPid: msg.pid, uid: msg.uid, message: msg.data.toString('utf8').slice(0, 200) },
+        'ignored sd_notify message from a process that is not one of our workers');
+      return;
+    }
+    worker.handleNotify(fields);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}

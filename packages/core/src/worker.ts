@@ -1,0 +1,149 @@
+import { EventEmitter } from 'node:events';
+import { HoldfastError } from './errors.js';
+import type { ChildHandle, ProcessHost } from './process-host.js';
+
+/** Lifecycle of one worker process. */
+export type WorkerState = 'starting' | 'ready' | 'draining' | 'exited';
+
+/** How a worker ended: exit code, or the signal that killed it. */
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A worker as `GET /status` shows it. */
+export interface WorkerStatus {
+  pid: number;
+  generation: number;
+  state: WorkerState;
+  /** Milliseconds since spawn. */
+  uptimeMs: number;
+  /** Spawn to READY=1, in ms; null until ready. */
+  readyMs: number | null;
+  /** Last `STATUS=` text the worker sent (sd_notify(3)). */
+  status: string | null;
+  /** pid the worker named with MAINPID=, if any. */
+  mainPid: number | null;
+}
+
+function describeExit(e: ExitInfo): string {
+  return e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
+}
+
+/**
+ * One worker process of one generation. Events: 'ready' (readyMs), 'status' (text), 'exit' (ExitInfo).
+ * The process is its own process-group leader; SIGTERM goes to it alone and SIGKILL to its whole group
+ * (systemd's KillMode=mixed), so `npm start`-style wrappers forward the graceful signal once.
+ */
+export class Worker extends EventEmitter {
+  readonly pid: number;
+  readonly generation: number;
+  readonly startedAt: number;
+  state: WorkerState = 'starting';
+  readyAt: number | null = null;
+  statusText: string | null = null;
+  mainPid: number | null = null;
+  exitInfo: ExitInfo | null = null;
+  /** Resolves when the process has exited and been reaped. */
+  readonly exited: Promise<ExitInfo>;
+  private cancelKill: (() => void) | null = null;
+
+  constructor(private readonly host: ProcessHost, child: ChildHandle, generation: number) {
+    super();
+    this.pid = child.pid;
+    this.generation = generation;
+    this.startedAt = host.now();
+    this.exited = new Promise((resolve) => {
+      child.onExit((code, signal) => {
+        this.exitInfo = { code, signal };
+        this.state = 'exited';
+        this.cancelKill?.();
+        // Invariant 5: nothing the worker started may keep a socket once it is gone. Children left in its
+        // process group get SIGKILL now.
+        host.killGroup(this.pid, 'SIGKILL');
+        this.emit('exit', this.exitInfo);
+        resolve(this.exitInfo);
+      });
+    });
+  }
+
+  /**
+   * Apply one parsed sd_notify(3) message from this worker (or a descendant).
+   * Honours READY=1, STATUS=, MAINPID=, STOPPING=1.
+   */
+  handleNotify(fields: Map<string, string>): void {
+    const status = fields.get('STATUS');
+    if (status !== undefined) { this.statusText = status; this.emit('status', status); }
+    const mainPid = fields.get('MAINPID');
+    if (mainPid && /^\d+$/.test(mainPid)) this.mainPid = Number(mainPid);
+    if (fields.get('READY') === '1' && this.state === 'starting') {
+      this.state = 'ready';
+      this.readyAt = this.host.now();
+      this.emit('ready', this.readyAt - this.startedAt);
+    }
+  }
+
+  /**
+   * Wait for READY=1. Resolves with spawn-to-ready milliseconds.
+   * @throws HoldfastError ERR_HOLDFAST_READY_TIMEOUT after `timeoutMs` (a timeout is never "ready", Invariant 4),
+   *   ERR_HOLDFAST_WORKER_EXITED if the process exits first.
+   */
+  waitReady(timeoutMs: number): Promise<number> {
+    if (this.state === 'ready') return Promise.resolve(this.readyAt! - this.startedAt);
+    if (this.exitInfo) return Promise.reject(this.exitedError(this.exitInfo));
+    return new Promise((resolve, reject) => {
+      const cleanup = () => { cancel(); this.off('ready', onReady); this.off('exit', onExit); };
+      const onReady = (ms: number) => { cleanup(); resolve(ms); };
+      const onExit = (e: ExitInfo) => { cleanup(); reject(this.exitedError(e)); };
+      const cancel = this.host.setTimer(() => {
+        cleanup();
+        reject(new HoldfastError('ERR_HOLDFAST_READY_TIMEOUT',
+          `generation ${this.generation} (pid ${this.pid}) did not send READY=1 within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.on('ready', onReady);
+      this.on('exit', onExit);
+    });
+  }
+
+  private exitedError(e: ExitInfo): HoldfastError {
+    return new HoldfastError('ERR_HOLDFAST_WORKER_EXITED',
+      `generation ${this.generation} (pid ${this.pid}) ${describeExit(e)} before READY=1`);
+  }
+
+  /**
+   * Drain: SIGTERM to the worker, SIGKILL to its process group at `timeoutMs`. Resolves when it has exited.
+   */
+  drain(timeoutMs: number): Promise<ExitInfo> {
+    if (this.exitInfo) return this.exited;
+    if (this.state !== 'draining') {
+      this.state = 'draining';
+      this.host.kill(this.pid, 'SIGTERM');
+      this.cancelKill = this.host.setTimer(() => { this.host.killGroup(this.pid, 'SIGKILL'); }, timeoutMs);
+    }
+    return this.exited;
+  }
+
+  /** SIGKILL the whole process group at once (a failed new generation). Resolves when it has exited. */
+  kill(): Promise<ExitInfo> {
+    if (!this.exitInfo) {
+      this.state = 'draining';
+      this.host.killGroup(this.pid, 'SIGKILL');
+    }
+    return this.exited;
+  }
+
+  /** Snapshot for `GET /status`. */
+  snapshot(): WorkerStatus {
+    return {
+      pid: this.pid,
+      generation: this.generation,
+      state: this.state,
+      uptimeMs: Math.round(this.host.now() - this.startedAt),
+      readyMs: this.readyAt === null ? null : Math.round(this.readyAt - this.startedAt),
+      status: this.statusText,
+      mainPid: this.mainPid,
+    };
+  }
+}
+
+export { describeExit };

@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { callControl } from '@holdfast/cli';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const HOLDFAST_BIN = join(ROOT, 'packages/cli/bin/holdfast.js');
+export const fixture = (name: string) => join(ROOT, 'test/fixtures', name);
+export const example = (name: string) => join(ROOT, 'examples', name, 'server.mjs');
+
+export interface StatusBody {
+  state: string;
+  generation: number;
+  workers: { pid: number; generation: number; state: string }[];
+  sockets: { name: string; spec: string; bound: string }[];
+  holderPid: number;
+}
+
+/** A real `holdfast run` process, with its control socket in a fresh temp dir. */
+export class HolderProcess {
+  readonly proc: ChildProcess;
+  readonly control: string;
+  readonly dir: string;
+  output = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
+    this.dir = mkdtempSync(join(tmpdir(), 'holdfast-e2e-'));
+    this.control = join(this.dir, 'control.sock');
+    const [before, after] = splitAtDashDash(args);
+    this.proc = spawn(process.execPath, [HOLDFAST_BIN, 'run', '--control', this.control, ...before, '--', ...after], {
+      cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, HOLDFAST_LOG_FORMAT: 'json', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc.stdout!.on('data', (d) => { this.output += d; });
+    this.proc.stderr!.on('data', (d) => { this.output += d; });
+    this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  status(): Promise<StatusBody> {
+    return callControl<StatusBody>(this.control, 'GET', '/status').then((r) => r.body);
+  }
+
+  /** Wait until a generation >= `gen` is ready and serving. */
+  async waitReady(gen = 1, timeoutMs = 15_000): Promise<StatusBody> {
+    const t0 = Date.now();
+    let last: unknown;
+    while (Date.now() - t0 < timeoutMs) {
+      try {
+        const s = await this.status();
+        if (s.generation >= gen && s.workers.some((w) => w.generation === s.generation && w.state === 'ready')) return s;
+        last = s;
+      } catch (err) { last = err; }
+      if (this.proc.exitCode !== null) throw new Error(`holder exited ${this.proc.exitCode}:\n${this.output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`not ready after ${timeoutMs} ms: ${JSON.stringify(last)}\n${this.output}`);
+  }
+
+  /** The bound address of socket `name`, e.g. 'tcp://127.0.0.1:41234' → { host, port }. */
+  async address(name: string): Promise<{ host: string; port: number }> {
+    const s = await this.status();
+    const b = s.sockets.find((x) => x.name === name)!.bound;
+    const m = /^\w+:\/\/\[?([^\]]+?)\]?:(\d+)$/.exec(b)!;
+    return { host: m[1], port: Number(m[2]) };
+  }
+
+  /** Run `holdfast reload` as a separate process; resolves with its exit code and output. */
+  reloadCli(): Promise<{ code: number | null; out: string }> {
+    return runCli(['reload', '--control', this.control]);
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    this.proc.kill('SIGTERM');
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), 15_000);
+    await this.exited;
+    clearTimeout(t);
+  }
+}
+
+function splitAtDashDash(args: string[]): [string[], string[]] {
+  const i = args.indexOf('--');
+  return i < 0 ? [args, []] : [args.slice(0, i), args.slice(i + 1)];
+}
+
+/** Run the holdfast CLI once; resolves with exit code and combined output. */
+export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [HOLDFAST_BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { out += d; });
+    p.once('exit', (code) => resolve({ code, out }));
+  });
+}
+
+/** Is `pid` alive? */
+export function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
