@@ -1,1 +1,58 @@
-int main(void) { return 0; }
+/*
+ * holdfast-exec CMD [ARGS...]
+ *
+ * The exec step between the holder's spawn and the worker. The holder spawns
+ * this with the sockets already at fds 3.. (sd_listen_fds(3) layout); it
+ * fixes up the environment and execs CMD in place. No fork, no shell: the pid
+ * the holder got from spawn() is the worker's pid.
+ *
+ *  - HOLDFAST_PARENT_PID set: PR_SET_PDEATHSIG(SIGTERM) so the worker cannot
+ *    outlive the holder (invariant 5), then exit 125 if the parent already
+ *    died (getppid() differs). The variable is removed from the environment.
+ *  - LISTEN_FDS set: LISTEN_PID = getpid(), which after exec is the worker's
+ *    own pid, as sd_listen_fds(3) requires.
+ *  - execvp(CMD): on failure "holdfast: cannot run "CMD": <strerror>", exit 127
+ *    for ENOENT, 126 otherwise (the shell's convention).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: holdfast-exec CMD [ARGS...]\n");
+    return 2;
+  }
+
+  const char *parent = getenv("HOLDFAST_PARENT_PID");
+  if (parent != NULL && *parent != '\0') {
+    char *end = NULL;
+    long want = strtol(parent, &end, 10);
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) {
+      fprintf(stderr, "holdfast: prctl(PR_SET_PDEATHSIG): %s\n", strerror(errno));
+      return 126;
+    }
+    /* Checked after prctl: a parent that died before it would not signal us. */
+    if (*end != '\0' || (long)getppid() != want) return 125;
+  }
+  unsetenv("HOLDFAST_PARENT_PID");
+
+  if (getenv("LISTEN_FDS") != NULL) {
+    char pid[32];
+    snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+    if (setenv("LISTEN_PID", pid, 1) != 0) {
+      fprintf(stderr, "holdfast: setenv(LISTEN_PID): %s\n", strerror(errno));
+      return 126;
+    }
+  }
+
+  execvp(argv[1], argv + 1);
+  int err = errno;
+  fprintf(stderr, "holdfast: cannot run \"%s\": %s\n", argv[1], strerror(err));
+  return err == ENOENT ? 127 : 126;
+}

@@ -1,1 +1,20 @@
-export * from "./types.js";
+/**
+ * @holdfast/native: the few syscalls Node lacks, as thin C++ wrappers with the policy in TypeScript.
+ *
+ * Invariants this package enforces:
+ * - Every fd it creates is close-on-exec (SOCK_CLOEXEC, F_DUPFD_CLOEXEC, MSG_CMSG_CLOEXEC): a child gets
+ *   only the fds its spawner places at 3.. on purpose (holdfast invariant 6).
+ * - openSocket binds and listens but never accepts: connections wait in the accept queue and datagrams in
+ *   the receive buffer until a worker takes them (invariant 1). No SO_REUSEPORT, ever (invariant 2).
+ * - OS failures are thrown as Node-shaped errors (`code`, negative `errno`, `syscall`, `address`, `port`),
+ *   after closing whatever the failing call had opened; bad arguments are TypeErrors with code
+ *   ERR_INVALID_ARG_VALUE, thrown before any syscall.
+ * - The notify socket is read on Node's own event loop, never by polling or blocking it.
+ */
+export * from './types.js';
+export { systemError, type NativeSystemError, type InvalidArgError } from './errors.js';
+export { openSocket, DEFAULT_BACKLOG } from './sockets.js';
+export { closeFd, setCloexec, dupFd, inspectFd, peerCredentials, type FdInfoDetailed } from './fd.js';
+export { notifySend, NotifySocket, type NotifySocketOptions } from './notify.js';
+export { execHelperPath } from './exec-helper.js';
+export { MAX_UNIX_PATH_BYTES } from './unix-address.js';

@@ -1,0 +1,86 @@
+/**
+ * Loads the compiled addon (build/Release/holdfast_native.node) and types its raw surface.
+ *
+ * Raw convention: every function returns its result or a negative errno (a plain number);
+ * `notifySend` returns `{ errno, syscall }` because it runs several syscalls. Nothing here throws
+ * for an OS error: src/errors.ts turns the numbers into Node-shaped errors.
+ * Works the same from src/ (vitest) and dist/ (compiled): both sit one level below the package root.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** Result of a wrapper: the value, or a negative errno. */
+export type Raw<T> = T | number;
+
+/** What `inspect` returns before TypeScript names things. */
+export interface RawFdInfo {
+  /** st_mode & S_IFMT. */
+  mode: number;
+  cloexec: boolean;
+  domain?: number;
+  type?: number;
+  acceptconn?: boolean;
+  rcvbuf?: number;
+  sndbuf?: number;
+  address?: string;
+  port?: number;
+  /** sun_path bytes as the kernel returned them (leading NUL = abstract). */
+  pathBytes?: Buffer;
+}
+
+/** A failed multi-step call: which syscall failed and its negative errno. */
+export interface RawFailure {
+  errno: number;
+  syscall: string;
+}
+
+/** Watches a nonblocking datagram fd on Node's libuv loop; see NotifySocket. Does not own the fd. */
+export interface RawNotifyPoller {
+  /** uv_poll_start(UV_READABLE); 0 or a negative uv error. Pins the JS object while polling. */
+  start(): number;
+  ref(): void;
+  unref(): void;
+  /** uv_close; afterwards the fd may be closed. Idempotent. */
+  close(): void;
+}
+
+export interface NativeBinding {
+  constants: Record<
+    | 'AF_INET' | 'AF_INET6' | 'AF_UNIX' | 'AF_NETLINK'
+    | 'SOCK_STREAM' | 'SOCK_DGRAM' | 'SOCK_SEQPACKET' | 'SOCK_RAW'
+    | 'SOL_SOCKET' | 'SO_REUSEADDR' | 'SO_RCVBUF' | 'SO_SNDBUF' | 'SO_PASSCRED'
+    | 'IPPROTO_IPV6' | 'IPV6_V6ONLY'
+    | 'S_IFSOCK' | 'S_IFIFO' | 'S_IFREG' | 'S_IFCHR' | 'S_IFBLK' | 'S_IFDIR',
+    number
+  >;
+  /** socket(2) with SOCK_CLOEXEC (and SOCK_NONBLOCK if asked). */
+  socket(domain: number, type: number, nonblock?: boolean): number;
+  setsockoptInt(fd: number, level: number, name: number, value: number): number;
+  getsockoptInt(fd: number, level: number, name: number): number;
+  /** host must be numeric; -EINVAL otherwise. */
+  bindInet(fd: number, family: number, host: string, port: number): number;
+  /** addr: the sun_path bytes ("path\0" or "\0abstract"), at most 108. */
+  bindUnix(fd: number, addr: Buffer): number;
+  listen(fd: number, backlog: number): number;
+  close(fd: number): number;
+  /** 1, 0 or -errno. */
+  getCloexec(fd: number): number;
+  setCloexec(fd: number, on: boolean): number;
+  /** fcntl(F_DUPFD_CLOEXEC). */
+  dupCloexec(fd: number, minFd: number): number;
+  inspect(fd: number): Raw<RawFdInfo>;
+  peerCred(fd: number): Raw<{ pid: number; uid: number; gid: number }>;
+  notifySend(addr: Buffer, payload: Buffer, fds: number[]): 0 | RawFailure;
+  NotifyPoller: new (
+    fd: number,
+    cb: (pid: number, uid: number, gid: number, data: Buffer, fds: number[]) => void,
+  ) => RawNotifyPoller;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Absolute path of build/Release, where node-gyp puts the addon and holdfast-exec. */
+export const buildDir = fileURLToPath(new URL('../build/Release/', import.meta.url));
+
+/** The loaded addon. */
+export const native: NativeBinding = require(`${buildDir}holdfast_native.node`) as NativeBinding;
