@@ -3,9 +3,15 @@ import type { Logger } from 'pino';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { HoldfastError } from './errors.js';
 import type { ProcessHost } from './process-host.js';
-import type { NotifyHub } from './readiness.js';
 import type { HeldSocket } from './socket-table.js';
 import { describeExit, Worker, type WorkerStatus } from './worker.js';
+
+/** Where workers send sd_notify messages, and how the supervisor registers a new worker with it (NotifyHub). */
+export interface NotifyRegistry {
+  /** NOTIFY_SOCKET value handed to workers. */
+  readonly path: string;
+  add(worker: Worker): void;
+}
 
 /** What to run and how long to wait. Durations in milliseconds. */
 export interface SupervisorOptions {
@@ -72,7 +78,7 @@ export class Supervisor extends EventEmitter {
   private readonly maxFailures: number;
 
   constructor(private readonly opts: SupervisorOptions, private readonly host: ProcessHost,
-    private readonly notify: NotifyHub, private readonly log: Logger) {
+    private readonly notify: NotifyRegistry, private readonly log: Logger) {
     super();
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.maxFailures = opts.maxFailures ?? 10;

@@ -1,1 +1,26 @@
-export {};
+/**
+ * @holdfast/http-adapter — the worker side of holdfast.
+ *
+ * Invariants (enforced where noted):
+ * 1. Under a holder the worker never binds an address: it attaches the inherited fds (serve.ts); only with
+ *    no LISTEN_FDS does it bind its fallback (and warns when LISTEN_PID named another process).
+ * 2. Closing is always closing our copy: stopping accept closes this process's fd, never the holder's socket,
+ *    so the accept queue and the UDP receive buffer survive the swap (http-drain.ts, dgram.ts).
+ * 3. READY=1 only once every inherited fd is attached (readiness.ts); STOPPING=1 when the drain starts.
+ * 4. The drain never answers 503 and never closes a keep-alive connection under a client's next request:
+ *    later responses carry Connection: close; the drain ends when the last connection is gone or at the
+ *    hard deadline (http-drain.ts, drain.ts).
+ * 5. Inherited fds are close-on-exec once adopted, and LISTEN_* are removed from the environment
+ *    (listen-fds.ts): the worker's own children inherit none of them.
+ */
+export { listenFds, listenFdsStatus, LISTEN_FDS_START, type ListenFd, type ListenFdsStatus } from './listen-fds.js';
+export { notify } from './notify.js';
+export { ready, isReady } from './readiness.js';
+export { serve, type ServeOptions, type ServeTarget, type Served } from './serve.js';
+export { drain, isDraining } from './drain.js';
+export type { DrainContext, DrainHook, DrainReport, TargetReport, TargetKind, CutCounts } from './drain-types.js';
+export { HoldfastAdapterError, type HoldfastAdapterErrorCode } from './errors.js';
+export { parseFallback, type FallbackAddress } from './fallback.js';
+export { UNUSED_GRACE_MS, type FastifyLike } from './http-drain.js';
+export { DGRAM_QUIET_MS } from './dgram.js';
+export type { FdInfo } from './native.js';

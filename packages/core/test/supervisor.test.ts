@@ -1,0 +1,159 @@
+// The swap state machine against fake processes and a fake clock (the ProcessHost facade).
+import pino from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Supervisor, type ChildHandle, type ProcessHost, type SpawnRequest, type Worker } from '@holdfast/core';
+
+class FakeChild implements ChildHandle {
+  exitCb: ((code: number | null, signal: NodeJS.Signals | null) => void) | null = null;
+  signals: string[] = [];
+  constructor(readonly pid: number, readonly req: SpawnRequest) {}
+  onExit(cb: (code: number | null, signal: NodeJS.Signals | null) => void) { this.exitCb = cb; }
+  exit(code: number | null, signal: NodeJS.Signals | null = null) { const cb = this.exitCb; this.exitCb = null; cb?.(code, signal); }
+  get alive() { return this.exitCb !== null; }
+}
+
+class FakeHost implements ProcessHost {
+  t = 0;
+  nextPid = 100;
+  children: FakeChild[] = [];
+  timers: { at: number; fn: () => void; live: boolean }[] = [];
+  spawn(req: SpawnRequest) { const c = new FakeChild(this.nextPid++, req); this.children.push(c); return c; }
+  child(pid: number) { return this.children.find((c) => c.pid === pid)!; }
+  kill(pid: number, signal: NodeJS.Signals) { const c = this.child(pid); if (!c?.alive) return false; c.signals.push(signal); return true; }
+  killGroup(pid: number, signal: NodeJS.Signals) {
+    const c = this.child(pid);
+    if (!c?.alive) return false;
+    c.signals.push(`group:${signal}`);
+    if (signal === 'SIGKILL') queueMicrotask(() => c.exit(null, 'SIGKILL'));
+    return true;
+  }
+  now() { return this.t; }
+  setTimer(fn: () => void, ms: number) { const t = { at: this.t + ms, fn, live: true }; this.timers.push(t); return () => { t.live = false; }; }
+  async advance(ms: number) {
+    const end = this.t + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.live && t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.t = due.at; due.live = false; due.fn();
+      await flush();
+    }
+    this.t = end;
+    await flush();
+  }
+}
+
+const flush = async () => { for (let i = 0; i < 20; i++) await Promise.resolve(); };
+
+let host: FakeHost;
+let workers: Worker[];
+let sup: Supervisor;
+const ready = (w: Worker) => w.handleNotify(new Map([['READY', '1']]));
+const latest = () => workers[workers.length - 1];
+
+beforeEach(() => {
+  host = new FakeHost();
+  workers = [];
+  sup = new Supervisor({
+    command: 'node', args: ['app.js'], cwd: '/', env: { LISTEN_FDS: '9', KEEP: 'x' },
+    sockets: [{ name: 'http', spec: 'tcp://127.0.0.1:1', fd: 20, bound: 'tcp://127.0.0.1:1' }, { name: 'dns', spec: 'udp://127.0.0.1:2', fd: 21, bound: '' }],
+    readyTimeoutMs: 1000, drainTimeoutMs: 5000,
+    backoff: { initialMs: 100, maxMs: 1000, resetAfterMs: 10_000 }, maxFailures: 4,
+  }, host, { path: '@notify', add: (w) => workers.push(w) }, pino({ level: 'silent' }));
+});
+
+describe('Supervisor', () => {
+  it('hands the sockets over with LISTEN_FDS, LISTEN_FDNAMES and NOTIFY_SOCKET and no stale LISTEN_PID', async () => {
+    void sup.start();
+    const req = host.children[0].req;
+    expect(req.fds).toEqual([20, 21]);
+    expect(req.env).toMatchObject({ LISTEN_FDS: '2', LISTEN_FDNAMES: 'http:dns', NOTIFY_SOCKET: '@notify', KEEP: 'x', HOLDFAST_GENERATION: '1' });
+    expect(req.env.LISTEN_PID).toBeUndefined();
+  });
+
+  it('drains the old generation only after the new one is ready', async () => {
+    const first = sup.start();
+    ready(latest());
+    expect(await first).toMatchObject({ ok: true, generation: 1 });
+    const old = host.children[0];
+    const reload = sup.reload();
+    await flush();
+    expect(old.signals).toEqual([]);
+    host.t += 250;
+    ready(latest());
+    expect(await reload).toMatchObject({ ok: true, generation: 2, readyMs: 250, replaced: old.pid });
+    expect(old.signals).toEqual(['SIGTERM']);
+    await host.advance(5000);
+    expect(old.signals).toEqual(['SIGTERM', 'group:SIGKILL']);
+  });
+
+  it('rolls back when the new generation misses the deadline: a timeout is never ready', async () => {
+    const first = sup.start(); ready(latest()); await first;
+    const reload = sup.reload();
+    await host.advance(1000);
+    const r = await reload;
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('ERR_HOLDFAST_READY_TIMEOUT');
+    expect(host.children[1].signals).toContain('group:SIGKILL');
+    expect(host.children[0].signals).toEqual([]);
+    expect(sup.status()).toMatchObject({ state: 'running', generation: 1 });
+  });
+
+  it('rolls back when the new generation exits before READY=1', async () => {
+    const first = sup.start(); ready(latest()); await first;
+    const reload = sup.reload();
+    host.children[1].exit(3);
+    const r = await reload;
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/exited with code 3 before READY=1/);
+    expect(sup.status().generation).toBe(1);
+  });
+
+  it('coalesces triggers during a swap into one follow-up', async () => {
+    const first = sup.start(); ready(latest()); await first;
+    const a = sup.reload();
+    const others = Array.from({ length: 100 }, () => sup.reload());
+    expect(host.children).toHaveLength(2);
+    ready(latest());
+    await a;
+    await flush();
+    expect(host.children).toHaveLength(3);
+    ready(latest());
+    const results = await Promise.all(others);
+    expect(new Set(results.map((r) => r.generation))).toEqual(new Set([3]));
+    expect(host.children).toHaveLength(3);
+  });
+
+  it('restarts a crashed worker with exponential backoff and marks the service failed after maxFailures', async () => {
+    const first = sup.start(); ready(latest()); await first;
+    host.children[0].exit(1);
+    await flush();
+    expect(sup.status().state).toBe('restarting');
+    const delays: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = host.children.length;
+      const t0 = host.t;
+      while (host.children.length === before) await host.advance(10);
+      delays.push(host.t - t0);
+      latest().handleNotify(new Map()); // not ready
+      host.children[host.children.length - 1].exit(1);
+      await flush();
+    }
+    expect(delays).toEqual([100, 200, 400]);
+    expect(sup.status().state).toBe('failed');
+    const n = host.children.length;
+    await host.advance(60_000);
+    expect(host.children).toHaveLength(n);
+    const r = sup.reload(); ready(latest());
+    expect(await r).toMatchObject({ ok: true });
+    expect(sup.status().state).toBe('running');
+  });
+
+  it('stop drains every worker and refuses later reloads', async () => {
+    const first = sup.start(); ready(latest()); await first;
+    const stopped = sup.stop();
+    expect(host.children[0].signals).toEqual(['SIGTERM']);
+    host.children[0].exit(0);
+    await stopped;
+    await expect(sup.reload()).rejects.toMatchObject({ code: 'ERR_HOLDFAST_STOPPING' });
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * The drain coordinator: one process-level SIGTERM handler (installed by the first serve()), every served
+ * target drained in parallel, fastify apps closed after their connections are gone, then exit 0.
+ * A second SIGTERM, or each target's drainTimeout, destroys what is left; what was cut is logged.
+ */
+import { notifyQuietly } from './notify.js';
+import type { DrainHook, DrainReport, Drainable, TargetReport } from './drain-types.js';
+
+interface Registered {
+  target: Drainable;
+  drainTimeout: number;
+  onDrain: DrainHook | undefined;
+}
+
+const registered: Registered[] = [];
+const force = new AbortController();
+let running: Promise<DrainReport> | undefined;
+let installed = false;
+let exitOnDrain = true;
+
+/** Add a served target; the first call installs the SIGTERM handler. `exit: false` keeps the process alive after a signalled drain. */
+export function register(target: Drainable, options: { drainTimeout: number; onDrain?: DrainHook; exitOnDrain?: boolean }): void {
+  registered.push({ target, drainTimeout: options.drainTimeout, onDrain: options.onDrain });
+  if (options.exitOnDrain === false) exitOnDrain = false;
+  if (!installed) {
+    installed = true;
+    process.on('SIGTERM', onSigterm);
+  }
+}
+
+function onSigterm(): void {
+  if (running) {
+    // Second SIGTERM: stop waiting, destroy what is left.
+    force.abort();
+    return;
+  }
+  void start('signal').then(
+    () => {
+      if (exitOnDrain) process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(JSON.stringify({ holdfast: 'drain-failed', error: String((error as Error)?.stack ?? error) }));
+      if (exitOnDrain) process.exit(1);
+    },
+  );
+}
+
+async function drainOne(r: Registered): Promise<TargetReport> {
+  const controller = new AbortController();
+  const deadline = Date.now() + r.drainTimeout;
+  const timer = setTimeout(() => controller.abort(), r.drainTimeout);
+  timer.unref();
+  const onForce = (): void => controller.abort();
+  force.signal.addEventListener('abort', onForce, { once: true });
+  if (force.signal.aborted) controller.abort();
+  try {
+    return await r.target.drain(controller.signal, deadline, r.onDrain);
+  } finally {
+    clearTimeout(timer);
+    force.signal.removeEventListener('abort', onForce);
+  }
+}
+
+async function start(reason: DrainReport['reason']): Promise<DrainReport> {
+  if (running) return running;
+  running = (async () => {
+    const started = Date.now();
+    notifyQuietly('STOPPING=1');
+    const targets = await Promise.all(registered.map(drainOne));
+    // Only now: fastify's onClose hooks (and its return503OnClosing) run when no client can see them.
+    await Promise.all(registered.map(async (r) => {
+      try {
+        await r.target.close?.();
+      } catch (error) {
+        console.error(JSON.stringify({ holdfast: 'close-failed', name: r.target.name, error: String((error as Error)?.message ?? error) }));
+      }
+    }));
+    const cut = targets.reduce((sum, t) => ({ connections: sum.connections + t.cut.connections, requests: sum.requests + t.cut.requests }), { connections: 0, requests: 0 });
+    const report: DrainReport = { reason, durationMs: Date.now() - started, targets, cut };
+    if (targets.some((t) => t.forced)) {
+      console.error(JSON.stringify({ holdfast: 'drain-cut', pid: process.pid, durationMs: report.durationMs, cut, targets: targets.filter((t) => t.forced).map((t) => ({ name: t.name, kind: t.kind, cut: t.cut })) }));
+    }
+    return report;
+  })();
+  return running;
+}
+
+/**
+ * Drain every served target now, as SIGTERM does (sends STOPPING=1, sd_notify(3)), but without exiting:
+ * stop accepting/reading, finish in-flight work, answer later HTTP requests with `Connection: close`,
+ * wait until the last connection is gone (each target's `drainTimeout`, ms, is the hard deadline), then
+ * close fastify apps. Idempotent: later calls (and SIGTERM) share the same drain.
+ *
+ * @returns the per-target report (durations in ms, counts of connections/requests, what was cut).
+ */
+export function drain(): Promise<DrainReport> {
+  return start('call');
+}
+
+/** Whether a drain has started (SIGTERM or drain()). */
+export function isDraining(): boolean {
+  return running !== undefined;
+}

@@ -1,0 +1,236 @@
+/**
+ * serve(): attach a fastify instance, node http/https/net server or dgram socket to the fd the holder passed
+ * (LISTEN_FDS), or — when not started by a holder — bind its fallback address; say READY=1 when every
+ * inherited fd is attached; drain it on SIGTERM.
+ */
+import * as dgram from 'node:dgram';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import { HoldfastAdapterError } from './errors.js';
+import { parseFallback, type FallbackAddress } from './fallback.js';
+import { listenFds, listenFdsStatus, type ListenFd } from './listen-fds.js';
+import type { FdInfo } from './native.js';
+import { disableAutoReady, isAttached, markAttached } from './readiness.js';
+import { register } from './drain.js';
+import type { DrainHook, Drainable, TargetKind } from './drain-types.js';
+import { HttpDrain, type FastifyLike } from './http-drain.js';
+import { NetDrain } from './net-drain.js';
+import { DgramDrain } from './dgram.js';
+
+/** What serve() accepts: a fastify instance, a node http/https (or any net) server, or a dgram socket. */
+export type ServeTarget = FastifyLike | http.Server | https.Server | net.Server | dgram.Socket;
+
+/** Options of serve(). */
+export interface ServeOptions {
+  /** Which LISTEN_FDNAMES entry to attach. Default: the only inherited fd, else the first unattached one of the target's kind (listening stream for servers, dgram for sockets). */
+  name?: string;
+  /** Used only when not started by a holder (no LISTEN_FDS): the target binds it itself. A port number, 'tcp://host:port', 'udp://host:port', 'unix:/path' or 'unix:@abstract'. */
+  fallback?: number | string;
+  /** listen(2) backlog re-applied by Node on the inherited fd (Node uses 511 unless told). Default 4096. */
+  backlog?: number;
+  /** Hard drain deadline in ms, counted from SIGTERM/drain(); what is left is destroyed. Default 30000.
+   * Idle keep-alive connections end when the client sends its next request or at the server's
+   * keepAliveTimeout (node 5000 ms; fastify 72000 ms, i.e. after this deadline: lower it to drain faster). */
+  drainTimeout?: number;
+  /** Called when the drain begins, to end upgraded/long-lived connections (WebSockets, streams). */
+  onDrain?: DrainHook;
+  /** false: after a SIGTERM drain, do not process.exit(0) (any serve() passing false applies to the process). Default true. */
+  exitOnDrain?: boolean;
+  /** false: do not send READY=1 automatically; the app calls ready() itself (applies to the process). Default true. */
+  autoReady?: boolean;
+}
+
+/** What serve() attached. */
+export interface Served {
+  kind: TargetKind;
+  /** The fd name, or 'fallback'. */
+  name: string;
+  /** The inherited fd; undefined when the fallback address was bound. */
+  fd?: number;
+  /** inspectFd's view of the inherited fd. */
+  info?: FdInfo;
+  /** 'tcp://127.0.0.1:3000', 'tcp://[::]:3000', 'unix:/run/x.sock', 'udp://0.0.0.0:4000'. */
+  address: string;
+  /** true when attached to an inherited fd, false when bound to the fallback address. */
+  inherited: boolean;
+}
+
+const DEFAULT_BACKLOG = 4096;
+const DEFAULT_DRAIN_TIMEOUT = 30_000;
+
+function isFastify(target: unknown): target is FastifyLike {
+  const t = target as Partial<FastifyLike> | null;
+  return typeof t === 'object' && t !== null && t.server instanceof net.Server && typeof t.ready === 'function' && typeof t.close === 'function';
+}
+
+const an = (word: string): string => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
+
+function describe(info: FdInfo): string {
+  if (info.kind !== 'socket') return an(info.kind);
+  const where = info.family === 'unix' ? ` ${info.path || '(unnamed)'}` : info.port !== undefined ? ` ${info.address}:${info.port}` : '';
+  return `${an(info.family ?? '?')} ${info.type ?? '?'} socket${info.type === 'stream' ? (info.listening ? ' (listening)' : ' (not listening)') : ''}${where}`;
+}
+
+/** undefined when `info` suits the target, else what was expected. */
+function unsuitable(kind: TargetKind, target: unknown, info: FdInfo): string | undefined {
+  if (kind === 'dgram') {
+    const want = (target as dgram.Socket & { type?: string }).type === 'udp6' ? 'inet6' : 'inet';
+    return info.kind === 'socket' && info.type === 'dgram' && info.family === want ? undefined : `an ${want} dgram socket (dgram.createSocket('${want === 'inet6' ? 'udp6' : 'udp4'}'))`;
+  }
+  const familyOk = info.family === 'inet' || info.family === 'inet6' || info.family === 'unix';
+  return info.kind === 'socket' && info.type === 'stream' && familyOk && info.listening === true ? undefined : 'a listening stream socket (inet, inet6 or unix)';
+}
+
+function pick(kind: TargetKind, target: unknown, inherited: ListenFd[], name: string | undefined): ListenFd {
+  const list = inherited.map((l) => `${l.name}=fd ${l.fd} (${describe(l.info)})`).join(', ');
+  let chosen: ListenFd | undefined;
+  if (name !== undefined) {
+    const named = inherited.filter((l) => l.name === name);
+    chosen = named.find((l) => !isAttached(l.fd)) ?? named[0];
+    if (!chosen) throw new HoldfastAdapterError('ERR_HOLDFAST_NO_LISTEN_FD', `no inherited fd named "${name}" for the ${kind} target; inherited: ${list}`, { hint: 'check the socket names given to the holder (LISTEN_FDNAMES)' });
+  } else if (inherited.length === 1) {
+    chosen = inherited[0]!;
+  } else {
+    chosen = inherited.find((l) => !isAttached(l.fd) && unsuitable(kind, target, l.info) === undefined);
+    if (!chosen) throw new HoldfastAdapterError('ERR_HOLDFAST_NO_LISTEN_FD', `no unattached inherited fd suits the ${kind} target (expected ${unsuitable(kind, target, { kind: 'other', cloexec: true })}); inherited: ${list}`, { hint: 'pass options.name' });
+  }
+  if (isAttached(chosen.fd)) {
+    throw new HoldfastAdapterError('ERR_HOLDFAST_FD_IN_USE', `inherited fd "${chosen.name}" (fd ${chosen.fd}) is already served by an earlier serve() call; expected one serve() per fd`);
+  }
+  const expected = unsuitable(kind, target, chosen.info);
+  if (expected) {
+    throw new HoldfastAdapterError('ERR_HOLDFAST_FD_MISMATCH', `inherited fd "${chosen.name}" (fd ${chosen.fd}) is ${describe(chosen.info)}; the ${kind} target expected ${expected}`);
+  }
+  return chosen;
+}
+
+function validate(options: ServeOptions): { backlog: number; drainTimeout: number } {
+  const bad = (option: string, value: unknown, expected: string): never => {
+    throw new HoldfastAdapterError('ERR_HOLDFAST_INVALID_OPTION', `option "${option}" is ${JSON.stringify(value)}; expected ${expected}`);
+  };
+  const backlog = options.backlog ?? DEFAULT_BACKLOG;
+  const drainTimeout = options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT;
+  if (!Number.isInteger(backlog) || backlog < 1) bad('backlog', options.backlog, 'an integer >= 1');
+  if (typeof drainTimeout !== 'number' || !Number.isFinite(drainTimeout) || drainTimeout < 0) bad('drainTimeout', options.drainTimeout, 'a number of ms >= 0');
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) bad('name', options.name, 'a non-empty LISTEN_FDNAMES entry');
+  if (options.onDrain !== undefined && typeof options.onDrain !== 'function') bad('onDrain', typeof options.onDrain, 'a function');
+  return { backlog, drainTimeout };
+}
+
+function listening<T extends net.Server | dgram.Socket>(emitter: T, start: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => {
+      emitter.removeListener('listening', onListening);
+      reject(error);
+    };
+    const onListening = (): void => {
+      emitter.removeListener('error', onError);
+      resolve();
+    };
+    emitter.once('error', onError);
+    emitter.once('listening', onListening);
+    start();
+  });
+}
+
+function addressOf(target: net.Server | dgram.Socket): string {
+  const a = target.address();
+  if (a === null) return 'unknown';
+  if (typeof a === 'string') return `unix:${a}`;
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `${target instanceof dgram.Socket ? 'udp' : 'tcp'}://${host}:${a.port}`;
+}
+
+/**
+ * Serve `target` on the socket the holder passed (sd_listen_fds(3) protocol, see listenFds()), or on
+ * `options.fallback` when the process was not started by one. fastify: `await app.ready()` then
+ * `app.server.listen({ fd }, backlog)`; http/https/net: `server.listen({ fd }, backlog)`; dgram:
+ * `socket.bind({ fd })`. Never binds the address itself under a holder (DESIGN invariant 2).
+ *
+ * READY=1 (sd_notify(3)) is sent once every inherited fd is attached (standalone: after the first serve()),
+ * unless `autoReady: false`. The first serve() installs the SIGTERM handler: STOPPING=1, drain every target
+ * (see drain()), close fastify apps, exit 0; a second SIGTERM destroys what is left.
+ *
+ * @throws HoldfastAdapterError 'ERR_HOLDFAST_NO_LISTEN_FD' (no inherited fd with that name or of that kind;
+ *   or no LISTEN_FDS and no fallback), 'ERR_HOLDFAST_FD_MISMATCH' (fd of the wrong type/family, or a stream
+ *   socket that is not listening), 'ERR_HOLDFAST_FD_IN_USE', 'ERR_HOLDFAST_BAD_LISTEN_FD' (from listenFds()),
+ *   'ERR_HOLDFAST_INVALID_OPTION', 'ERR_HOLDFAST_INVALID_TARGET' (unknown target, or already listening);
+ *   Node's own listen/bind errors (EADDRINUSE, ...) for the fallback.
+ */
+export async function serve(target: ServeTarget, options: ServeOptions = {}): Promise<Served> {
+  const { backlog, drainTimeout } = validate(options);
+  let kind: TargetKind;
+  let server: net.Server | undefined;
+  if (isFastify(target)) {
+    kind = 'fastify';
+    server = target.server;
+  } else if (target instanceof dgram.Socket) {
+    kind = 'dgram';
+  } else if (target instanceof http.Server || target instanceof https.Server) {
+    kind = 'http';
+    server = target;
+  } else if (target instanceof net.Server) {
+    kind = 'net';
+    server = target;
+  } else {
+    throw new HoldfastAdapterError('ERR_HOLDFAST_INVALID_TARGET', `serve() got ${Object.prototype.toString.call(target)}; expected a fastify instance, an http/https/net Server or a dgram Socket`);
+  }
+  if (server?.listening) {
+    throw new HoldfastAdapterError('ERR_HOLDFAST_INVALID_TARGET', `the ${kind} target is already listening on ${addressOf(server)}; expected a server that serve() attaches (do not call listen())`);
+  }
+  if (options.autoReady === false) disableAutoReady();
+
+  const inherited = listenFds();
+  let chosen: ListenFd | undefined;
+  let fallback: FallbackAddress | undefined;
+  if (inherited.length > 0) {
+    chosen = pick(kind, target, inherited, options.name);
+  } else {
+    const status = listenFdsStatus();
+    if (options.fallback === undefined) {
+      const why = status.state === 'pid-mismatch' ? `LISTEN_PID=${status.listenPid ?? '(invalid)'} is not this process (${process.pid})` : 'not started by a holder (no LISTEN_FDS)';
+      throw new HoldfastAdapterError('ERR_HOLDFAST_NO_LISTEN_FD', `no inherited fd${options.name ? ` named "${options.name}"` : ''} for the ${kind} target: ${why}, and no fallback; expected LISTEN_FDS or options.fallback`, { hint: "pass { fallback: 3000 } to bind an address when run standalone" });
+    }
+    fallback = parseFallback(options.fallback, kind === 'dgram');
+    if ((kind === 'dgram') !== (fallback.transport === 'udp')) {
+      throw new HoldfastAdapterError('ERR_HOLDFAST_INVALID_OPTION', `option "fallback" is ${JSON.stringify(options.fallback)} (${fallback.transport}); the ${kind} target expected ${kind === 'dgram' ? "'udp://host:port' or a port" : "'tcp://host:port', 'unix:/path' or a port"}`);
+    }
+    if (status.state === 'pid-mismatch') {
+      // Binding the address ourselves next to a holder's socket would be a twin socket (invariant 2): say so.
+      console.error(JSON.stringify({ holdfast: 'warning', message: `LISTEN_FDS ignored: LISTEN_PID=${status.listenPid} is not this process (${process.pid}); binding fallback ${String(options.fallback)} instead` }));
+    }
+  }
+  const name = chosen?.name ?? 'fallback';
+  const fd = chosen?.fd;
+
+  // Track before listening, so that no connection escapes the drain.
+  let drainable: Drainable;
+  if (kind === 'dgram') drainable = new DgramDrain(target as dgram.Socket, name, fd);
+  else if (kind === 'net') drainable = new NetDrain(server!, name, fd);
+  else drainable = new HttpDrain(server as http.Server, name, fd, kind, kind === 'fastify' ? (target as FastifyLike) : undefined);
+
+  if (kind === 'fastify') await (target as FastifyLike).ready();
+  if (kind === 'dgram') {
+    const socket = target as dgram.Socket;
+    await listening(socket, () => {
+      if (fd !== undefined) socket.bind({ fd });
+      else socket.bind({ port: (fallback as { port: number }).port, ...((fallback as { host?: string }).host ? { address: (fallback as { host: string }).host } : {}) });
+    });
+  } else {
+    const s = server!;
+    await listening(s, () => {
+      // Node re-applies the backlog on listen({ fd }): 511 unless passed as the 2nd argument.
+      if (fd !== undefined) s.listen({ fd }, backlog);
+      else if (fallback!.transport === 'unix') s.listen({ path: fallback!.path, backlog });
+      else s.listen({ port: fallback!.port, ...(fallback!.host ? { host: fallback!.host } : {}), backlog });
+    });
+  }
+  register(drainable, { drainTimeout, ...(options.onDrain ? { onDrain: options.onDrain } : {}), ...(options.exitOnDrain === undefined ? {} : { exitOnDrain: options.exitOnDrain }) });
+  markAttached(fd);
+  return {
+    kind, name, ...(fd === undefined ? {} : { fd, info: chosen!.info }),
+    address: addressOf(kind === 'dgram' ? (target as dgram.Socket) : server!),
+    inherited: fd !== undefined,
+  };
+}
