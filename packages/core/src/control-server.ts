@@ -1,13 +1,15 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { peerCredentials } from '@holdfast/native';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { HoldfastError } from './errors.js';
+import type { LaunchSpec } from './supervisor.js';
 
 /** What the control API drives. */
 export interface ControlTarget {
   status(): unknown;
-  /** Resolves with the swap outcome (`ok` false on rollback). */
-  reload(): Promise<{ ok: boolean; error?: HoldfastError } & Record<string, unknown>>;
+  /** Resolves with the swap outcome (`ok` false on rollback). `launch` deploys another command or directory. */
+  reload(launch: Partial<LaunchSpec>): Promise<{ ok: boolean; error?: HoldfastError } & Record<string, unknown>>;
   /** Begin a graceful stop; the reply is sent before the holder exits. */
   stop(): void;
 }
@@ -20,12 +22,45 @@ function probe(path: string): Promise<boolean> {
   });
 }
 
+/** fd of an accepted unix connection (libuv's pipe handle exposes it). */
+function socketFd(socket: Socket): number {
+  return (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+}
+
+function parseLaunch(body: unknown): Partial<LaunchSpec> {
+  if (body === undefined || body === null || body === '') return {};
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', 'POST /reload body must be a JSON object like {"cwd":"/srv/app/current","command":["node","server.mjs"]}');
+  }
+  const b = body as Record<string, unknown>;
+  const launch: Partial<LaunchSpec> = {};
+  for (const key of Object.keys(b)) {
+    if (key !== 'cwd' && key !== 'command') {
+      throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `POST /reload: unknown key ${JSON.stringify(key)}; expected cwd and/or command`);
+    }
+  }
+  if (b.cwd !== undefined) {
+    if (typeof b.cwd !== 'string' || b.cwd === '') throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `POST /reload: cwd must be a directory path; got ${JSON.stringify(b.cwd)}`);
+    launch.cwd = b.cwd;
+  }
+  if (b.command !== undefined) {
+    if (!Array.isArray(b.command) || b.command.length === 0 || !b.command.every((x) => typeof x === 'string')) {
+      throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `POST /reload: command must be a non-empty array of strings; got ${JSON.stringify(b.command)}`);
+    }
+    launch.command = (b.command as string[])[0];
+    launch.args = (b.command as string[]).slice(1);
+  }
+  return launch;
+}
+
 /**
  * The control API: HTTP with JSON over a unix socket of mode 0600, served by fastify, so that
- * `curl --unix-socket PATH http://holdfast/status` works as well as the CLI.
+ * `curl --unix-socket PATH http://holdfast/status` works as well as the CLI. Every connection's peer uid
+ * (SO_PEERCRED, unix(7)) must be the holder's own uid or root; others get 403.
  * - `GET /status` → 200 status JSON
- * - `POST /reload` → 200 `{ ok: true, generation, pid, readyMs }` once the new generation is ready;
- *   409 `{ ok: false, error: { code, message, hint } }` on rollback
+ * - `POST /reload` (optional body `{ "cwd": DIR, "command": [CMD, ...ARGS] }`) → 200
+ *   `{ ok: true, generation, pid, readyMs }` once the new generation is ready; 409 `{ ok: false, error: { code,
+ *   message, hint } }` on rollback; 400 for a bad body
  * - `POST /stop` → 202 `{ ok: true }`, then the holder stops gracefully
  * A leftover socket file nobody answers on is replaced; a live one is refused.
  * @throws HoldfastError ERR_HOLDFAST_CONTROL_IN_USE when another holder answers on `path`.
@@ -42,10 +77,24 @@ export async function startControlServer(path: string, target: ControlTarget): P
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const app = Fastify({ logger: false, forceCloseConnections: true });
+  const uid = process.getuid?.() ?? 0;
+  app.addHook('onRequest', async (req, reply) => {
+    let peerUid = -1;
+    try { peerUid = peerCredentials(socketFd(req.raw.socket)).uid; } catch { /* not a unix peer */ }
+    if (peerUid !== uid && peerUid !== 0) {
+      return reply.code(403).send({ ok: false, error: { code: 'ERR_HOLDFAST_FORBIDDEN', message: `uid ${peerUid} may not use this control socket (holder uid ${uid})` } });
+    }
+  });
   app.get('/status', async () => target.status());
-  app.post('/reload', async (_req, reply) => {
+  app.post('/reload', async (req, reply) => {
+    let launch: Partial<LaunchSpec>;
     try {
-      const r = await target.reload();
+      launch = parseLaunch(req.body);
+    } catch (err) {
+      return reply.code(400).send({ ok: false, error: (err as HoldfastError).toJSON() });
+    }
+    try {
+      const r = await target.reload(launch);
       if (r.ok) return r;
       return reply.code(409).send({ ...r, error: r.error?.toJSON() });
     } catch (err) {

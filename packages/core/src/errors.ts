@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   ERR_HOLDFAST_STOPPING: 'The holder is stopping; start it again to reload.',
   ERR_HOLDFAST_CONTROL_IN_USE: 'Another holdfast is running with this control socket; stop it or pass a different --control.',
   ERR_HOLDFAST_CONTROL_UNREACHABLE: 'No holdfast is running with this control socket; start one with `holdfast run` in this directory or pass --control.',
+  ERR_HOLDFAST_FORBIDDEN: 'The control socket accepts only the uid that runs the holder (and root).',
   ERR_HOLDFAST_FAILED: 'The service failed to start repeatedly; fix it and reload.',
 } as const;
 

@@ -7,7 +7,7 @@ import { realProcessHost, type ProcessHost } from './process-host.js';
 import { NotifyHub } from './readiness.js';
 import { closeSockets, openSockets, type HeldSocket } from './socket-table.js';
 import type { SocketSpec } from './socket-spec.js';
-import { Supervisor, type SupervisorStatus, type SwapResult } from './supervisor.js';
+import { Supervisor, type LaunchSpec, type SupervisorStatus, type SwapResult } from './supervisor.js';
 import type { BackoffOptions } from './backoff.js';
 
 /** Everything `holdfast run` configures. Durations in milliseconds. */
@@ -34,6 +34,8 @@ export interface HolderStatus extends SupervisorStatus {
   holderPid: number;
   controlPath: string;
   sockets: { name: string; spec: string; bound: string }[];
+  /** What the next generation runs. */
+  launch: LaunchSpec;
 }
 
 /**
@@ -77,7 +79,7 @@ export class Holder {
       const holder = new Holder(opts, sockets, notify, log);
       holder.control = await startControlServer(opts.controlPath, {
         status: () => holder.status(),
-        reload: () => holder.reload(),
+        reload: (launch) => holder.reload(launch),
         stop: () => void holder.stop(),
       });
       for (const s of sockets) log.info({ name: s.name, bound: s.bound }, 'holding socket');
@@ -91,9 +93,16 @@ export class Holder {
     }
   }
 
-  /** Blue-green reload; see Supervisor.reload. */
-  reload(): Promise<SwapResult> {
-    return this.supervisor.reload();
+  /**
+   * Blue-green reload; see Supervisor.reload. `launch` deploys another command or directory: it is validated
+   * first (ERR_HOLDFAST_COMMAND_NOT_FOUND) and kept only if its generation gets ready.
+   */
+  async reload(launch: Partial<LaunchSpec> = {}): Promise<SwapResult> {
+    if (launch.command !== undefined || launch.cwd !== undefined) {
+      const next = { ...this.supervisor.launchSpec, ...launch };
+      resolveCommand(next.command, next.cwd, this.opts.env ?? process.env);
+    }
+    return this.supervisor.reload(launch);
   }
 
   status(): HolderStatus {
@@ -102,6 +111,7 @@ export class Holder {
       holderPid: process.pid,
       controlPath: this.opts.controlPath,
       sockets: this.sockets.map((s) => ({ name: s.name, spec: s.spec, bound: s.bound })),
+      launch: this.supervisor.launchSpec,
     };
   }
 

@@ -30,6 +30,16 @@ export interface SupervisorOptions {
   maxFailures?: number;
 }
 
+/**
+ * What a generation runs. Resolved again for every generation: a `cwd` that goes through a `current` symlink
+ * picks up the release the symlink names at spawn time.
+ */
+export interface LaunchSpec {
+  command: string;
+  args: string[];
+  cwd: string;
+}
+
 /** Outcome of one swap. */
 export type SwapResult =
   | { ok: true; generation: number; pid: number; readyMs: number; replaced: number | null }
@@ -76,12 +86,15 @@ export class Supervisor extends EventEmitter {
   private state: ServiceState = 'starting';
   private readonly backoff: BackoffOptions;
   private readonly maxFailures: number;
+  private launch: LaunchSpec;
+  private pendingLaunch: LaunchSpec | null = null;
 
   constructor(private readonly opts: SupervisorOptions, private readonly host: ProcessHost,
     private readonly notify: NotifyRegistry, private readonly log: Logger) {
     super();
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.maxFailures = opts.maxFailures ?? 10;
+    this.launch = { command: opts.command, args: opts.args, cwd: opts.cwd };
   }
 
   /** Start the first generation (same path as a reload). */
@@ -94,8 +107,18 @@ export class Supervisor extends EventEmitter {
    * Resolves once the new generation is ready (the old one is then draining) or rolled back.
    * @throws HoldfastError ERR_HOLDFAST_STOPPING when the holder is stopping.
    */
-  reload(): Promise<SwapResult> {
+  reload(launch: Partial<LaunchSpec> = {}): Promise<SwapResult> {
+    if (launch.command !== undefined || launch.args !== undefined || launch.cwd !== undefined) {
+      // The latest request wins for the next swap; it becomes the service's launch spec only once its
+      // generation is ready (a failed deploy leaves the old release serving and the old spec in place).
+      this.pendingLaunch = { ...(this.pendingLaunch ?? this.launch), ...launch };
+    }
     return this.request('reload');
+  }
+
+  /** The command, arguments and directory the next generation runs with (after a successful deploy, the new ones). */
+  get launchSpec(): LaunchSpec {
+    return { ...this.launch };
   }
 
   private request(kind: 'start' | 'reload' | 'restart'): Promise<SwapResult> {
@@ -124,7 +147,7 @@ export class Supervisor extends EventEmitter {
     q.resolve(this.running);
   }
 
-  private spawnWorker(generation: number): Worker {
+  private spawnWorker(generation: number, launch: LaunchSpec): Worker {
     const { sockets } = this.opts;
     const env: NodeJS.ProcessEnv = { ...this.opts.env };
     delete env.LISTEN_PID; delete env.LISTEN_FDS; delete env.LISTEN_FDNAMES; delete env.NOTIFY_SOCKET;
@@ -135,7 +158,7 @@ export class Supervisor extends EventEmitter {
     env.NOTIFY_SOCKET = this.notify.path;
     env.HOLDFAST_GENERATION = String(generation);
     const child = this.host.spawn({
-      command: this.opts.command, args: this.opts.args, cwd: this.opts.cwd, env,
+      command: launch.command, args: launch.args, cwd: launch.cwd, env,
       fds: sockets.map((s) => s.fd),
     });
     const w = new Worker(this.host, child, generation);
@@ -154,9 +177,11 @@ export class Supervisor extends EventEmitter {
       return { ok: true, generation: this.current.generation, pid: this.current.pid, readyMs: 0, replaced: null };
     }
     const generation = ++this.generation;
+    const launch = this.pendingLaunch ?? this.launch;
+    this.pendingLaunch = null;
     let w: Worker;
     try {
-      w = this.spawnWorker(generation);
+      w = this.spawnWorker(generation, launch);
     } catch (err) {
       const error = new HoldfastError('ERR_HOLDFAST_WORKER_EXITED', `generation ${generation} could not be spawned: ${(err as Error).message}`, { cause: err });
       return this.failed(kind, { ok: false, generation, pid: null, error });
@@ -171,6 +196,7 @@ export class Supervisor extends EventEmitter {
     }
     const old = this.current;
     this.current = w;
+    this.launch = launch;
     this.setState('running');
     this.log.info({ pid: w.pid, generation, readyMs: Math.round(readyMs), kind }, `ready in ${Math.round(readyMs)} ms`);
     if (old && !old.exitInfo) {
