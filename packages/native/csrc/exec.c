@@ -11,6 +11,7 @@
  *    died (getppid() differs). The variable is removed from the environment.
  *  - LISTEN_FDS set: LISTEN_PID = getpid(), which after exec is the worker's
  *    own pid, as sd_listen_fds(3) requires.
+ *  - WATCHDOG_USEC set: WATCHDOG_PID = getpid() likewise (sd_watchdog_enabled(3)).
  *  - execvp(CMD): on failure "holdfast: cannot run "CMD": <strerror>", exit 127
  *    for ENOENT, 126 otherwise (the shell's convention).
  */
@@ -47,6 +48,15 @@ int main(int argc, char **argv) {
     snprintf(pid, sizeof(pid), "%ld", (long)getpid());
     if (setenv("LISTEN_PID", pid, 1) != 0) {
       fprintf(stderr, "holdfast: setenv(LISTEN_PID): %s\n", strerror(errno));
+      return 126;
+    }
+  }
+
+  if (getenv("WATCHDOG_USEC") != NULL) {
+    char pid[32];
+    snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+    if (setenv("WATCHDOG_PID", pid, 1) != 0) {
+      fprintf(stderr, "holdfast: setenv(WATCHDOG_PID): %s\n", strerror(errno));
       return 126;
     }
   }
