@@ -24,6 +24,10 @@ export interface WorkerStatus {
   status: string | null;
   /** pid the worker named with MAINPID=, if any. */
   mainPid: number | null;
+  /** Worker slot (0..workers-1) this process serves or served. */
+  slot: number;
+  /** Times this slot's worker was replaced after a crash. */
+  restarts: number;
 }
 
 function describeExit(e: ExitInfo): string {
@@ -31,7 +35,8 @@ function describeExit(e: ExitInfo): string {
 }
 
 /**
- * One worker process of one generation. Events: 'ready' (readyMs), 'status' (text), 'exit' (ExitInfo).
+ * One worker process of one generation. Events: 'ready' (readyMs), 'status' (text), 'watchdog' (reason),
+ * 'exit' (ExitInfo).
  * The process is its own process-group leader; SIGTERM goes to it alone and SIGKILL to its whole group
  * (systemd's KillMode=mixed), so `npm start`-style wrappers forward the graceful signal once.
  */
@@ -47,8 +52,12 @@ export class Worker extends EventEmitter {
   /** Resolves when the process has exited and been reaped. */
   readonly exited: Promise<ExitInfo>;
   private cancelKill: (() => void) | null = null;
+  private cancelWatchdog: (() => void) | null = null;
+  private watchdogMs = 0;
+  /** Crash restarts of this worker's slot before it was spawned (for status). */
+  restarts = 0;
 
-  constructor(private readonly host: ProcessHost, child: ChildHandle, generation: number) {
+  constructor(private readonly host: ProcessHost, child: ChildHandle, generation: number, readonly slot = 0) {
     super();
     this.pid = child.pid;
     this.generation = generation;
@@ -58,6 +67,7 @@ export class Worker extends EventEmitter {
         this.exitInfo = { code, signal };
         this.state = 'exited';
         this.cancelKill?.();
+        this.cancelWatchdog?.();
         // Invariant 5: nothing the worker started may keep a socket once it is gone. Children left in its
         // process group get SIGKILL now.
         host.killGroup(this.pid, 'SIGKILL');
@@ -69,9 +79,14 @@ export class Worker extends EventEmitter {
 
   /**
    * Apply one parsed sd_notify(3) message from this worker (or a descendant).
-   * Honours READY=1, STATUS=, MAINPID=, STOPPING=1.
+   * Honours READY=1, STATUS=, MAINPID=, WATCHDOG=1, WATCHDOG=trigger, WATCHDOG_USEC=.
    */
   handleNotify(fields: Map<string, string>): void {
+    const usec = fields.get('WATCHDOG_USEC');
+    if (usec && /^\d+$/.test(usec) && this.watchdogMs > 0) this.watchdogMs = Math.max(1, Math.round(Number(usec) / 1000));
+    const wd = fields.get('WATCHDOG');
+    if (wd === 'trigger') this.watchdogExpired('the worker sent WATCHDOG=trigger');
+    else if ((wd === '1' || usec) && this.state !== 'starting') this.petWatchdog();
     const status = fields.get('STATUS');
     if (status !== undefined) { this.statusText = status; this.emit('status', status); }
     const mainPid = fields.get('MAINPID');
@@ -79,8 +94,33 @@ export class Worker extends EventEmitter {
     if (fields.get('READY') === '1' && this.state === 'starting') {
       this.state = 'ready';
       this.readyAt = this.host.now();
+      this.petWatchdog();
       this.emit('ready', this.readyAt - this.startedAt);
     }
+  }
+
+  /**
+   * Arm the watchdog (sd_watchdog_enabled(3)): once ready, the worker must send WATCHDOG=1 at least every
+   * `ms` milliseconds (it gets WATCHDOG_USEC; sending at half that is customary). A miss emits 'watchdog' and
+   * SIGKILLs the process group, so a blocked event loop is replaced like a crash. 0 disables it.
+   */
+  setWatchdog(ms: number): void {
+    this.watchdogMs = ms;
+    if (this.state === 'ready') this.petWatchdog();
+  }
+
+  private petWatchdog(): void {
+    this.cancelWatchdog?.();
+    this.cancelWatchdog = null;
+    if (this.watchdogMs <= 0 || this.exitInfo || this.state === 'draining') return;
+    const ms = this.watchdogMs;
+    this.cancelWatchdog = this.host.setTimer(() => this.watchdogExpired(`no WATCHDOG=1 for ${ms} ms`), ms);
+  }
+
+  private watchdogExpired(reason: string): void {
+    if (this.exitInfo || this.state === 'draining') return;
+    this.emit('watchdog', reason);
+    this.host.killGroup(this.pid, 'SIGKILL');
   }
 
   /**
@@ -117,6 +157,7 @@ export class Worker extends EventEmitter {
     if (this.exitInfo) return this.exited;
     if (this.state !== 'draining') {
       this.state = 'draining';
+      this.cancelWatchdog?.();
       this.host.kill(this.pid, 'SIGTERM');
       this.cancelKill = this.host.setTimer(() => { this.host.killGroup(this.pid, 'SIGKILL'); }, timeoutMs);
     }
@@ -142,6 +183,8 @@ export class Worker extends EventEmitter {
       readyMs: this.readyAt === null ? null : Math.round(this.readyAt - this.startedAt),
       status: this.statusText,
       mainPid: this.mainPid,
+      slot: this.slot,
+      restarts: this.restarts,
     };
   }
 }

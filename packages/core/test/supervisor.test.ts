@@ -1,7 +1,7 @@
 // The swap state machine against fake processes and a fake clock (the ProcessHost facade).
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Supervisor, type ChildHandle, type ProcessHost, type SpawnRequest, type Worker } from '@holdfast/core';
+import { Supervisor, type ChildHandle, type ProcessHost, type SpawnRequest, type SupervisorOptions, type Worker } from '@holdfast/core';
 
 class FakeChild implements ChildHandle {
   exitCb: ((code: number | null, signal: NodeJS.Signals | null) => void) | null = null;
@@ -46,40 +46,48 @@ const flush = async () => { for (let i = 0; i < 20; i++) await Promise.resolve()
 
 let host: FakeHost;
 let workers: Worker[];
-let sup: Supervisor;
-const ready = (w: Worker) => w.handleNotify(new Map([['READY', '1']]));
+const READY = new Map([['READY', '1']]);
 const latest = () => workers[workers.length - 1];
+/** Let pending promises run, then send READY=1 from the newest worker(s). */
+const ready = async (n = 1) => { await flush(); for (const w of workers.slice(-n)) w.handleNotify(READY); await flush(); };
 
+function make(extra: Partial<SupervisorOptions> = {}): Supervisor {
+  return new Supervisor({
+    command: 'node', args: ['app.js'], cwd: '/', env: { LISTEN_FDS: '9', KEEP: 'x' },
+    sockets: [{ name: 'http', spec: 'tcp://127.0.0.1:1', fd: 20, bound: 'tcp://127.0.0.1:1' }, { name: 'dns', spec: 'udp://127.0.0.1:2', fd: 21, bound: '' }],
+    readyTimeoutMs: 1000, drainTimeoutMs: 5000, settleMs: 0,
+    backoff: { initialMs: 100, maxMs: 1000, resetAfterMs: 10_000 }, maxFailures: 4, ...extra,
+  }, host, { path: '@notify', add: (w) => workers.push(w) }, pino({ level: 'silent' }));
+}
+
+let sup: Supervisor;
 beforeEach(() => {
   host = new FakeHost();
   workers = [];
-  sup = new Supervisor({
-    command: 'node', args: ['app.js'], cwd: '/', env: { LISTEN_FDS: '9', KEEP: 'x' },
-    sockets: [{ name: 'http', spec: 'tcp://127.0.0.1:1', fd: 20, bound: 'tcp://127.0.0.1:1' }, { name: 'dns', spec: 'udp://127.0.0.1:2', fd: 21, bound: '' }],
-    readyTimeoutMs: 1000, drainTimeoutMs: 5000,
-    backoff: { initialMs: 100, maxMs: 1000, resetAfterMs: 10_000 }, maxFailures: 4,
-  }, host, { path: '@notify', add: (w) => workers.push(w) }, pino({ level: 'silent' }));
+  sup = make();
 });
 
 describe('Supervisor', () => {
   it('hands the sockets over with LISTEN_FDS, LISTEN_FDNAMES and NOTIFY_SOCKET and no stale LISTEN_PID', async () => {
     void sup.start();
+    await flush();
     const req = host.children[0].req;
     expect(req.fds).toEqual([20, 21]);
     expect(req.env).toMatchObject({ LISTEN_FDS: '2', LISTEN_FDNAMES: 'http:dns', NOTIFY_SOCKET: '@notify', KEEP: 'x', HOLDFAST_GENERATION: '1' });
     expect(req.env.LISTEN_PID).toBeUndefined();
+    expect(req.env.WATCHDOG_USEC).toBeUndefined();
   });
 
   it('drains the old generation only after the new one is ready', async () => {
     const first = sup.start();
-    ready(latest());
+    await ready();
     expect(await first).toMatchObject({ ok: true, generation: 1 });
     const old = host.children[0];
     const reload = sup.reload();
     await flush();
     expect(old.signals).toEqual([]);
     host.t += 250;
-    ready(latest());
+    await ready();
     expect(await reload).toMatchObject({ ok: true, generation: 2, readyMs: 250, replaced: old.pid });
     expect(old.signals).toEqual(['SIGTERM']);
     await host.advance(5000);
@@ -87,8 +95,9 @@ describe('Supervisor', () => {
   });
 
   it('rolls back when the new generation misses the deadline: a timeout is never ready', async () => {
-    const first = sup.start(); ready(latest()); await first;
+    const first = sup.start(); await ready(); await first;
     const reload = sup.reload();
+    await flush();
     await host.advance(1000);
     const r = await reload;
     expect(r.ok).toBe(false);
@@ -99,8 +108,9 @@ describe('Supervisor', () => {
   });
 
   it('rolls back when the new generation exits before READY=1', async () => {
-    const first = sup.start(); ready(latest()); await first;
+    const first = sup.start(); await ready(); await first;
     const reload = sup.reload();
+    await flush();
     host.children[1].exit(3);
     const r = await reload;
     expect(r.ok).toBe(false);
@@ -108,23 +118,41 @@ describe('Supervisor', () => {
     expect(sup.status().generation).toBe(1);
   });
 
+  it('a crash right after READY=1 is a failed start, not a success', async () => {
+    sup = make({ settleMs: 300 });
+    const first = sup.start(); await ready(); await host.advance(300); await first;
+    const reload = sup.reload();
+    await ready();
+    host.children[1].exit(1);
+    const r = await reload;
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/right after READY=1/);
+    expect(host.children[0].signals).toEqual([]);
+    expect(sup.status().generation).toBe(1);
+  });
+
   it('coalesces triggers during a swap into one follow-up', async () => {
-    const first = sup.start(); ready(latest()); await first;
+    const first = sup.start(); await ready(); await first;
     const a = sup.reload();
     const others = Array.from({ length: 100 }, () => sup.reload());
+    await flush();
     expect(host.children).toHaveLength(2);
-    ready(latest());
+    await ready();
     await a;
     await flush();
+    // The follow-up waits for the drained generation-1 process (max 2 processes with one worker).
+    expect(host.children).toHaveLength(2);
+    host.children[0].exit(0);
+    await flush();
     expect(host.children).toHaveLength(3);
-    ready(latest());
+    await ready();
     const results = await Promise.all(others);
     expect(new Set(results.map((r) => r.generation))).toEqual(new Set([3]));
     expect(host.children).toHaveLength(3);
   });
 
   it('restarts a crashed worker with exponential backoff and marks the service failed after maxFailures', async () => {
-    const first = sup.start(); ready(latest()); await first;
+    const first = sup.start(); await ready(); await first;
     host.children[0].exit(1);
     await flush();
     expect(sup.status().state).toBe('restarting');
@@ -134,7 +162,6 @@ describe('Supervisor', () => {
       const t0 = host.t;
       while (host.children.length === before) await host.advance(10);
       delays.push(host.t - t0);
-      latest().handleNotify(new Map()); // not ready
       host.children[host.children.length - 1].exit(1);
       await flush();
     }
@@ -143,17 +170,98 @@ describe('Supervisor', () => {
     const n = host.children.length;
     await host.advance(60_000);
     expect(host.children).toHaveLength(n);
-    const r = sup.reload(); ready(latest());
+    const r = sup.reload(); await ready();
     expect(await r).toMatchObject({ ok: true });
     expect(sup.status().state).toBe('running');
   });
 
   it('stop drains every worker and refuses later reloads', async () => {
-    const first = sup.start(); ready(latest()); await first;
+    const first = sup.start(); await ready(); await first;
     const stopped = sup.stop();
     expect(host.children[0].signals).toEqual(['SIGTERM']);
     host.children[0].exit(0);
     await stopped;
     await expect(sup.reload()).rejects.toMatchObject({ code: 'ERR_HOLDFAST_STOPPING' });
+  });
+
+  it('N workers: rolling reload replaces one at a time and never exceeds workers + maxExtra processes', async () => {
+    sup = make({ workers: 3 });
+    const first = sup.start(); await ready(3); await first;
+    expect(host.children.map((c) => c.req.env.HOLDFAST_WORKER)).toEqual(['0', '1', '2']);
+    const alive = () => host.children.filter((c) => c.alive).length;
+    const reload = sup.reload();
+    let peak = 0;
+    for (let i = 0; i < 3; i++) {
+      await flush();
+      peak = Math.max(peak, alive());
+      await ready();
+      peak = Math.max(peak, alive());
+      // The replaced worker drains; let it exit so the next batch fits.
+      const draining = host.children.find((c) => c.alive && c.signals.includes('SIGTERM'));
+      draining?.exit(0);
+    }
+    const r = await reload;
+    expect(r).toMatchObject({ ok: true, generation: 2 });
+    if (r.ok) expect(r.pids).toHaveLength(3);
+    expect(peak).toBe(4);
+    expect(sup.status().workers.map((w) => w.generation)).toEqual([2, 2, 2]);
+  });
+
+  it('N workers, rolling: a failure midway puts the previous release back in the changed slots', async () => {
+    sup = make({ workers: 2 });
+    const first = sup.start(); await ready(2); await first;
+    const reload = sup.reload({ cwd: '/release-2' });
+    await ready();
+    host.children.find((c) => c.alive && c.signals.includes('SIGTERM'))!.exit(0);
+    await flush();
+    host.children[host.children.length - 1].exit(1); // slot 1's new worker crashes
+    await flush();
+    await ready(); // the rollback worker for slot 0
+    const r = await reload;
+    expect(r.ok).toBe(false);
+    expect(host.children[host.children.length - 1].req.cwd).toBe('/');
+    expect(sup.launchSpec.cwd).toBe('/');
+    expect(sup.status().workers.filter((w) => w.state === 'ready')).toHaveLength(2);
+  });
+
+  it('N workers, all-at-once: N new ready before any old drains', async () => {
+    sup = make({ workers: 2, reloadStrategy: 'all-at-once' });
+    const first = sup.start(); await ready(2); await first;
+    const reload = sup.reload();
+    await flush();
+    expect(host.children).toHaveLength(4);
+    workers[2].handleNotify(READY);
+    await flush();
+    expect(host.children[0].signals).toEqual([]);
+    workers[3].handleNotify(READY);
+    const r = await reload;
+    expect(r.ok).toBe(true);
+    expect(host.children[0].signals).toEqual(['SIGTERM']);
+    expect(host.children[1].signals).toEqual(['SIGTERM']);
+  });
+
+  it('a crashed slot is restarted alone; the others keep serving', async () => {
+    sup = make({ workers: 2 });
+    const first = sup.start(); await ready(2); await first;
+    host.children[1].exit(1);
+    await host.advance(100);
+    expect(host.children).toHaveLength(3);
+    expect(host.children[2].req.env.HOLDFAST_WORKER).toBe('1');
+    await ready();
+    expect(sup.status()).toMatchObject({ state: 'running', restarts: 1 });
+    expect(sup.status().workers.find((w) => w.slot === 1)!.restarts).toBe(1);
+    expect(host.children[0].signals).toEqual([]);
+  });
+
+  it('watchdog: WATCHDOG_USEC is handed over and a silent worker is killed and replaced', async () => {
+    sup = make({ watchdogMs: 1000 });
+    const first = sup.start(); await ready(); await first;
+    expect(host.children[0].req.env.WATCHDOG_USEC).toBe('1000000');
+    for (let i = 0; i < 5; i++) { await host.advance(600); workers[0].handleNotify(new Map([['WATCHDOG', '1']])); }
+    expect(host.children[0].alive).toBe(true);
+    await host.advance(1000);
+    expect(host.children[0].signals).toContain('group:SIGKILL');
+    await host.advance(100);
+    expect(host.children).toHaveLength(2);
   });
 });
