@@ -3,8 +3,9 @@
  */
 import type { Socket } from 'node:net';
 
-/** What serve() attached: 'fastify', 'http' (node http/https server), 'net' (any other net.Server), 'dgram'. */
-export type TargetKind = 'fastify' | 'http' | 'net' | 'dgram';
+/** What serve() attached: 'fastify', 'http' (node http/https server, express/koa through theirs), 'http2'
+ * (http2.createServer / createSecureServer), 'net' (any other net.Server), 'dgram'. */
+export type TargetKind = 'fastify' | 'http' | 'http2' | 'net' | 'dgram';
 
 /** Passed to the `onDrain` hook of serve() when the drain begins, for upgraded/long-lived connections. */
 export interface DrainContext {
@@ -28,7 +29,7 @@ export type DrainHook = (ctx: DrainContext) => void | Promise<void>;
 export interface CutCounts {
   /** Connections destroyed (stream) or 1 if a dgram socket was closed with sends pending. */
   connections: number;
-  /** HTTP requests in flight on those connections; dgram: sends still pending. */
+  /** HTTP requests (HTTP/2: streams) in flight on those connections; dgram: sends still pending. */
   requests: number;
 }
 
@@ -42,12 +43,14 @@ export interface TargetReport {
   durationMs: number;
   /** Open connections when the drain began (0 for dgram). */
   connectionsAtStart: number;
-  /** HTTP requests in flight when the drain began. */
+  /** HTTP requests (HTTP/2: streams) in flight when the drain began. */
   inFlightAtStart: number;
   /** HTTP requests that started after the drain began (all answered with Connection: close). */
   requestsDuringDrain: number;
   /** Connections closed at once because they had not sent a byte (speculative/pre-connected). */
   closedUnused: number;
+  /** HTTP/1.1 keep-alive connections the drain ended after they stayed idle past the advertised hint. */
+  closedIdle: number;
   /** Whether the deadline (or a second SIGTERM) cut this target short. */
   forced: boolean;
   cut: CutCounts;

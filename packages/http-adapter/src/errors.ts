@@ -15,8 +15,10 @@ export type HoldfastAdapterErrorCode =
   | 'ERR_HOLDFAST_FD_IN_USE'
   /** serve()/notify(): an option has an invalid value. */
   | 'ERR_HOLDFAST_INVALID_OPTION'
-  /** serve(): the target is not a fastify instance, http(s)/net server or dgram socket. */
-  | 'ERR_HOLDFAST_INVALID_TARGET';
+  /** serve(): the target is not a fastify instance, http(s)/http2/net server or dgram socket. */
+  | 'ERR_HOLDFAST_INVALID_TARGET'
+  /** serve(): called in a node:cluster worker of a process that inherited LISTEN_FDS (the primary would re-open the address). */
+  | 'ERR_HOLDFAST_CLUSTER';
 
 /**
  * Error thrown by the adapter. `code` is one of {@link HoldfastAdapterErrorCode};

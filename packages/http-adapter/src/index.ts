@@ -8,8 +8,11 @@
  *    so the accept queue and the UDP receive buffer survive the swap (http-drain.ts, dgram.ts).
  * 3. READY=1 only once every inherited fd is attached (readiness.ts); STOPPING=1 when the drain starts.
  * 4. The drain never answers 503 and never closes a keep-alive connection under a client's next request:
- *    later responses carry Connection: close; the drain ends when the last connection is gone or at the
- *    hard deadline (http-drain.ts, drain.ts).
+ *    later responses carry Connection: close; idle connections end only after the advertised Keep-Alive
+ *    hint (plus a margin) has passed (keep-alive.ts); HTTP/2 sessions get a two-phase GOAWAY so no stream
+ *    is refused (http2-drain.ts); the drain ends when the last connection is gone or at the hard deadline
+ *    (http-drain.ts, drain.ts).
+ * 6. Never under node:cluster with inherited fds: the primary would open a second socket (serve.ts).
  * 5. Inherited fds are close-on-exec once adopted, and LISTEN_* are removed from the environment
  *    (listen-fds.ts): the worker's own children inherit none of them.
  */
@@ -21,6 +24,9 @@ export { drain, isDraining } from './drain.js';
 export type { DrainContext, DrainHook, DrainReport, TargetReport, TargetKind, CutCounts } from './drain-types.js';
 export { HoldfastAdapterError, type HoldfastAdapterErrorCode } from './errors.js';
 export { parseFallback, type FallbackAddress } from './fallback.js';
-export { UNUSED_GRACE_MS, type FastifyLike } from './http-drain.js';
+export { UNUSED_GRACE_MS, WS_GOING_AWAY, type FastifyLike } from './http-drain.js';
+export { H2_PING_TIMEOUT_MS } from './http2-drain.js';
+export { DEFAULT_KEEP_ALIVE_HINT_MS, KEEP_ALIVE_MARGIN_MS, type KeepAliveTimers, type KeepAliveOptions } from './keep-alive.js';
+export { holdfastPlugin, holdfastPlugin as fastifyPlugin, type HoldfastDecoration } from './fastify-plugin.js';
 export { DGRAM_QUIET_MS } from './dgram.js';
 export type { FdInfo } from './native.js';

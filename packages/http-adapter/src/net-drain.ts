@@ -39,7 +39,7 @@ export class NetDrain implements Drainable {
     return {
       name: this.name, kind: this.kind, ...(this.fd === undefined ? {} : { fd: this.fd }),
       durationMs: Date.now() - started, connectionsAtStart, inFlightAtStart: 0, requestsDuringDrain: 0,
-      closedUnused: 0, forced, cut,
+      closedUnused: 0, closedIdle: 0, forced, cut,
     };
   }
 }

@@ -3,9 +3,11 @@
  * (LISTEN_FDS), or — when not started by a holder — bind its fallback address; say READY=1 when every
  * inherited fd is attached; drain it on SIGTERM.
  */
+import cluster from 'node:cluster';
 import * as dgram from 'node:dgram';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { HoldfastAdapterError } from './errors.js';
 import { parseFallback, type FallbackAddress } from './fallback.js';
@@ -15,11 +17,15 @@ import { disableAutoReady, isAttached, markAttached } from './readiness.js';
 import { register } from './drain.js';
 import type { DrainHook, Drainable, TargetKind } from './drain-types.js';
 import { HttpDrain, type FastifyLike } from './http-drain.js';
+import { Http2Drain } from './http2-drain.js';
+import { resolveKeepAlive } from './keep-alive.js';
 import { NetDrain } from './net-drain.js';
 import { DgramDrain } from './dgram.js';
 
-/** What serve() accepts: a fastify instance, a node http/https (or any net) server, or a dgram socket. */
-export type ServeTarget = FastifyLike | http.Server | https.Server | net.Server | dgram.Socket;
+/** What serve() accepts: a fastify instance, a node http/https/http2 (or any net) server, or a dgram socket
+ * (udp4 or udp6). express and koa are served through their http.Server: `http.createServer(app)`,
+ * `http.createServer(koa.callback())`. */
+export type ServeTarget = FastifyLike | http.Server | https.Server | http2.Http2Server | http2.Http2SecureServer | net.Server | dgram.Socket;
 
 /** Options of serve(). */
 export interface ServeOptions {
@@ -29,9 +35,9 @@ export interface ServeOptions {
   fallback?: number | string;
   /** listen(2) backlog re-applied by Node on the inherited fd (Node uses 511 unless told). Default 4096. */
   backlog?: number;
-  /** Hard drain deadline in ms, counted from SIGTERM/drain(); what is left is destroyed. Default 30000.
-   * Idle keep-alive connections end when the client sends its next request or at the server's
-   * keepAliveTimeout (node 5000 ms; fastify 72000 ms, i.e. after this deadline: lower it to drain faster). */
+  /** Hard drain deadline in ms, counted from SIGTERM/drain(); what is left is destroyed and the cut is logged
+   * (`{"holdfast":"drain-cut",...}` on stderr with counts). Default 30000. In-flight work finishes; idle
+   * HTTP/1.1 keep-alive connections end min(keepAliveTimeout, keepAliveHint + 1000) after their last response. */
   drainTimeout?: number;
   /** Called when the drain begins, to end upgraded/long-lived connections (WebSockets, streams). */
   onDrain?: DrainHook;
@@ -39,6 +45,20 @@ export interface ServeOptions {
   exitOnDrain?: boolean;
   /** false: do not send READY=1 automatically; the app calls ready() itself (applies to the process). Default true. */
   autoReady?: boolean;
+  /** HTTP/1.1 (http, https, fastify): the server's real idle timer, ms. Default: the server's own (node 5000,
+   * fastify 72000). Must be >= 2000. */
+  keepAliveTimeout?: number;
+  /** HTTP/1.1: what `Keep-Alive: timeout=` advertises, ms, rounded down to whole seconds; >= 1000 and below
+   * keepAliveTimeout. Default min(5000, keepAliveTimeout - 1000). Clients that honour it (undici, node's
+   * global agent) leave an idle connection before the server closes it; during a drain an idle connection
+   * ends min(keepAliveTimeout, hint + 1000) after its last response. Lower = faster drains, more reconnects. */
+  keepAliveHint?: number;
+  /** HTTP/1.1: server.headersTimeout, ms; must exceed keepAliveTimeout. Default max(the server's own,
+   * keepAliveTimeout + 1000). */
+  headersTimeout?: number;
+  /** HTTP/1.1: at drain, send a close frame 1001 "going away" to every `ws` WebSocket the onDrain hook left
+   * open. Default true. */
+  closeWebSockets?: boolean;
 }
 
 /** What serve() attached. */
@@ -58,6 +78,12 @@ export interface Served {
 
 const DEFAULT_BACKLOG = 4096;
 const DEFAULT_DRAIN_TIMEOUT = 30_000;
+
+function isHttp2(target: unknown): target is http2.Http2Server | http2.Http2SecureServer {
+  // node:http2 does not export its server classes.
+  const name = (target as { constructor?: { name?: string } } | null)?.constructor?.name;
+  return target instanceof net.Server && (name === 'Http2Server' || name === 'Http2SecureServer');
+}
 
 function isFastify(target: unknown): target is FastifyLike {
   const t = target as Partial<FastifyLike> | null;
@@ -115,6 +141,7 @@ function validate(options: ServeOptions): { backlog: number; drainTimeout: numbe
   if (typeof drainTimeout !== 'number' || !Number.isFinite(drainTimeout) || drainTimeout < 0) bad('drainTimeout', options.drainTimeout, 'a number of ms >= 0');
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) bad('name', options.name, 'a non-empty LISTEN_FDNAMES entry');
   if (options.onDrain !== undefined && typeof options.onDrain !== 'function') bad('onDrain', typeof options.onDrain, 'a function');
+  if (options.closeWebSockets !== undefined && typeof options.closeWebSockets !== 'boolean') bad('closeWebSockets', options.closeWebSockets, 'a boolean');
   return { backlog, drainTimeout };
 }
 
@@ -159,6 +186,11 @@ function addressOf(target: net.Server | dgram.Socket): string {
  *   Node's own listen/bind errors (EADDRINUSE, ...) for the fallback.
  */
 export async function serve(target: ServeTarget, options: ServeOptions = {}): Promise<Served> {
+  return attach(target, options, false);
+}
+
+/** serve() itself; `insideReady` (the fastify plugin's onReady hook) skips `await app.ready()`. */
+export async function attach(target: ServeTarget, options: ServeOptions, insideReady: boolean): Promise<Served> {
   const { backlog, drainTimeout } = validate(options);
   let kind: TargetKind;
   let server: net.Server | undefined;
@@ -167,6 +199,9 @@ export async function serve(target: ServeTarget, options: ServeOptions = {}): Pr
     server = target.server;
   } else if (target instanceof dgram.Socket) {
     kind = 'dgram';
+  } else if (isHttp2(target)) {
+    kind = 'http2';
+    server = target;
   } else if (target instanceof http.Server || target instanceof https.Server) {
     kind = 'http';
     server = target;
@@ -174,7 +209,7 @@ export async function serve(target: ServeTarget, options: ServeOptions = {}): Pr
     kind = 'net';
     server = target;
   } else {
-    throw new HoldfastAdapterError('ERR_HOLDFAST_INVALID_TARGET', `serve() got ${Object.prototype.toString.call(target)}; expected a fastify instance, an http/https/net Server or a dgram Socket`);
+    throw new HoldfastAdapterError('ERR_HOLDFAST_INVALID_TARGET', `serve() got ${Object.prototype.toString.call(target)}; expected a fastify instance, an http/https/http2/net Server or a dgram Socket`);
   }
   if (server?.listening) {
     throw new HoldfastAdapterError('ERR_HOLDFAST_INVALID_TARGET', `the ${kind} target is already listening on ${addressOf(server)}; expected a server that serve() attaches (do not call listen())`);
@@ -182,6 +217,11 @@ export async function serve(target: ServeTarget, options: ServeOptions = {}): Pr
   if (options.autoReady === false) disableAutoReady();
 
   const inherited = listenFds();
+  if (cluster.isWorker && (inherited.length > 0 || listenFdsStatus().state === 'pid-mismatch')) {
+    // A cluster worker's listen() goes through the primary, which would open (or round-robin) the address
+    // itself: a second socket next to the holder's (invariant 2), closed when the last worker dies.
+    throw new HoldfastAdapterError('ERR_HOLDFAST_CLUSTER', `serve() was called in a cluster worker (pid ${process.pid}) of a process that inherited LISTEN_FDS; expected the process the holder started to serve the inherited fds itself`, { hint: 'do not use node:cluster under holdfast: run one worker per process, or let the holder start several' });
+  }
   let chosen: ListenFd | undefined;
   let fallback: FallbackAddress | undefined;
   if (inherited.length > 0) {
@@ -208,9 +248,13 @@ export async function serve(target: ServeTarget, options: ServeOptions = {}): Pr
   let drainable: Drainable;
   if (kind === 'dgram') drainable = new DgramDrain(target as dgram.Socket, name, fd);
   else if (kind === 'net') drainable = new NetDrain(server!, name, fd);
-  else drainable = new HttpDrain(server as http.Server, name, fd, kind, kind === 'fastify' ? (target as FastifyLike) : undefined);
+  else if (kind === 'http2') drainable = new Http2Drain(server as http2.Http2Server, name, fd);
+  else {
+    const timers = resolveKeepAlive(server as http.Server, options);
+    drainable = new HttpDrain(server as http.Server, name, fd, kind, timers, kind === 'fastify' ? (target as FastifyLike) : undefined, options.closeWebSockets !== false);
+  }
 
-  if (kind === 'fastify') await (target as FastifyLike).ready();
+  if (kind === 'fastify' && !insideReady) await (target as FastifyLike).ready();
   if (kind === 'dgram') {
     const socket = target as dgram.Socket;
     await listening(socket, () => {
