@@ -1,5 +1,6 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { peerCredentials } from '@holdfast/native';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { HoldfastError } from './errors.js';
@@ -12,6 +13,10 @@ export interface ControlTarget {
   reload(launch: Partial<LaunchSpec>): Promise<{ ok: boolean; error?: HoldfastError } & Record<string, unknown>>;
   /** Begin a graceful stop; the reply is sent before the holder exits. */
   stop(): void;
+  /** `GET /metrics`: Prometheus text format. */
+  metrics?(): Promise<{ contentType: string; body: string }>;
+  /** `POST /reload?progress=1`: newline-delimited JSON progress events (see reload-progress.ts). */
+  reloadProgress?(launch: Partial<LaunchSpec>): Readable;
 }
 
 function probe(path: string): Promise<boolean> {
@@ -61,6 +66,9 @@ function parseLaunch(body: unknown): Partial<LaunchSpec> {
  * - `POST /reload` (optional body `{ "cwd": DIR, "command": [CMD, ...ARGS] }`) → 200
  *   `{ ok: true, generation, pid, readyMs }` once the new generation is ready; 409 `{ ok: false, error: { code,
  *   message, hint } }` on rollback; 400 for a bad body
+ * - `POST /reload?progress=1` → 200 newline-delimited JSON: `spawned`, `ready`, `drained` events as they happen,
+ *   then one `result` line with the body above (`curl -N` shows them live)
+ * - `GET /metrics` → Prometheus text format (metrics.ts)
  * - `POST /stop` → 202 `{ ok: true }`, then the holder stops gracefully
  * A leftover socket file nobody answers on is replaced; a live one is refused.
  * @throws HoldfastError ERR_HOLDFAST_CONTROL_IN_USE when another holder answers on `path`.
@@ -93,6 +101,9 @@ export async function startControlServer(path: string, target: ControlTarget): P
     } catch (err) {
       return reply.code(400).send({ ok: false, error: (err as HoldfastError).toJSON() });
     }
+    if ((req.query as { progress?: string }).progress && target.reloadProgress) {
+      return reply.type('application/x-ndjson').send(target.reloadProgress(launch));
+    }
     try {
       const r = await target.reload(launch);
       if (r.ok) return r;
@@ -101,6 +112,11 @@ export async function startControlServer(path: string, target: ControlTarget): P
       const e = err instanceof HoldfastError ? err : new HoldfastError('ERR_HOLDFAST_STOPPING', String(err));
       return reply.code(409).send({ ok: false, error: e.toJSON() });
     }
+  });
+  app.get('/metrics', async (_req, reply) => {
+    if (!target.metrics) return reply.code(404).send({ ok: false, error: { code: 'ERR_HOLDFAST_FAILED', message: 'metrics are not enabled' } });
+    const m = await target.metrics();
+    return reply.type(m.contentType).send(m.body);
   });
   app.post('/stop', async (_req, reply) => {
     reply.code(202).send({ ok: true });

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
+import { statSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { startControlServer } from './control-server.js';
 import { resolveCommand } from './command.js';
+import { HoldfastError } from './errors.js';
 import { createLogger } from './log.js';
 import { realProcessHost, type ProcessHost } from './process-host.js';
 import { NotifyHub } from './readiness.js';
@@ -9,6 +11,8 @@ import { closeSockets, openSockets, type HeldSocket } from './socket-table.js';
 import type { SocketSpec } from './socket-spec.js';
 import { Supervisor, type LaunchSpec, type SupervisorStatus, type SwapResult } from './supervisor.js';
 import type { BackoffOptions } from './backoff.js';
+import { createMetrics, type HolderMetrics } from './metrics.js';
+import { reloadProgressStream } from './reload-progress.js';
 
 /** Everything `holdfast run` configures. Durations in milliseconds. */
 export interface HolderOptions {
@@ -45,6 +49,8 @@ export interface HolderStatus extends SupervisorStatus {
 export class Holder {
   readonly log: Logger;
   readonly supervisor: Supervisor;
+  /** Prometheus metrics (`GET /metrics`). */
+  readonly metrics: HolderMetrics;
   /** Resolves when the holder has fully stopped (workers gone, sockets closed). */
   readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
@@ -60,6 +66,7 @@ export class Holder {
       readyTimeoutMs: opts.readyTimeoutMs ?? 30_000, drainTimeoutMs: opts.drainTimeoutMs ?? 30_000,
       backoff: opts.backoff, maxFailures: opts.maxFailures,
     }, opts.host ?? realProcessHost, notify, log);
+    this.metrics = createMetrics(this.supervisor);
   }
 
   /**
@@ -81,6 +88,8 @@ export class Holder {
         status: () => holder.status(),
         reload: (launch) => holder.reload(launch),
         stop: () => void holder.stop(),
+        metrics: async () => ({ contentType: holder.metrics.contentType, body: await holder.metrics.render() }),
+        reloadProgress: (launch) => reloadProgressStream(holder.supervisor, () => holder.reload(launch)),
       });
       for (const s of sockets) log.info({ name: s.name, bound: s.bound }, 'holding socket');
       log.info({ controlPath: opts.controlPath }, 'control API listening');
@@ -100,6 +109,9 @@ export class Holder {
   async reload(launch: Partial<LaunchSpec> = {}): Promise<SwapResult> {
     if (launch.command !== undefined || launch.cwd !== undefined) {
       const next = { ...this.supervisor.launchSpec, ...launch };
+      if (!statSync(next.cwd, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `cannot deploy ${next.cwd}: it is not a directory`);
+      }
       resolveCommand(next.command, next.cwd, this.opts.env ?? process.env);
     }
     return this.supervisor.reload(launch);

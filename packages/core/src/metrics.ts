@@ -1,0 +1,82 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SupervisorStatus, SwapResult } from './supervisor.js';
+
+/** What the metrics listen to: the supervisor's events and its status snapshot. */
+export interface MetricsSource {
+  on(event: 'swap', fn: (r: SwapResult) => void): unknown;
+  on(event: 'crash', fn: (w: unknown) => void): unknown;
+  on(event: 'drained', fn: (d: { drainMs: number }) => void): unknown;
+  status(): SupervisorStatus;
+}
+
+/** The holder's Prometheus metrics, one registry per holder (never prom-client's global one). */
+export interface HolderMetrics {
+  readonly registry: Registry;
+  /** Prometheus text exposition format (`GET /metrics`). */
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+const WORKER_STATES = ['starting', 'ready', 'draining'] as const;
+const SERVICE_STATES = ['starting', 'running', 'restarting', 'failed', 'stopping', 'stopped'] as const;
+// Start-up of a node worker is 0.1-0.3 s; a fastify drain with keep-alive clients up to the drain deadline.
+const READY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const DRAIN_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * Prometheus metrics for one holder (names are documented in docs/cli.md):
+ * - `holdfast_swaps_total{outcome}`: every attempt to bring up a generation (first start, reload, crash restart);
+ *   outcome `ready`, `rolled_back` (the previous generation kept serving) or `failed` (nothing was serving).
+ * - `holdfast_crashes_total`: serving workers that exited on their own.
+ * - `holdfast_restarts_total`: automatic restarts after a crash or a failed start.
+ * - `holdfast_ready_duration_seconds`: spawn to READY=1 of each generation that got ready.
+ * - `holdfast_drain_duration_seconds`: SIGTERM to exit of each replaced generation.
+ * - `holdfast_workers{state}`: worker processes by state (starting, ready, draining).
+ * - `holdfast_generation`: the serving generation (0 when none).
+ * - `holdfast_service_state{state}`: 1 for the service's current state, 0 for the others.
+ * - `holdfast_process_*`, `holdfast_nodejs_*`: the holder process itself (prom-client defaults).
+ */
+export function createMetrics(source: MetricsSource, opts: { defaultMetrics?: boolean } = {}): HolderMetrics {
+  const registry = new Registry();
+  const swaps = new Counter({ name: 'holdfast_swaps_total', help: 'Generations started (first start, reload, crash restart) by outcome: ready, rolled_back (previous generation kept serving), failed (nothing serving).', labelNames: ['outcome'], registers: [registry] });
+  for (const outcome of ['ready', 'rolled_back', 'failed']) swaps.inc({ outcome }, 0);
+  const crashes = new Counter({ name: 'holdfast_crashes_total', help: 'Serving workers that exited without being asked to.', registers: [registry] });
+  new Counter({
+    name: 'holdfast_restarts_total', help: 'Automatic restarts after a crash or a failed start.', registers: [registry],
+    collect() { this.reset(); this.inc(source.status().restarts); },
+  });
+  const ready = new Histogram({ name: 'holdfast_ready_duration_seconds', help: 'Spawn to READY=1 of each generation that got ready.', buckets: READY_BUCKETS, registers: [registry] });
+  const drain = new Histogram({ name: 'holdfast_drain_duration_seconds', help: 'SIGTERM to exit of each replaced generation.', buckets: DRAIN_BUCKETS, registers: [registry] });
+  new Gauge({
+    name: 'holdfast_workers', help: 'Worker processes by state.', labelNames: ['state'], registers: [registry],
+    collect() {
+      const workers = source.status().workers;
+      for (const state of WORKER_STATES) this.set({ state }, workers.filter((w) => w.state === state).length);
+    },
+  });
+  new Gauge({
+    name: 'holdfast_generation', help: 'The serving generation (0 when none is serving).', registers: [registry],
+    collect() { this.set(source.status().generation); },
+  });
+  new Gauge({
+    name: 'holdfast_service_state', help: '1 for the current service state, 0 for the others.', labelNames: ['state'], registers: [registry],
+    collect() {
+      const s = source.status().state;
+      for (const state of SERVICE_STATES) this.set({ state }, s === state ? 1 : 0);
+    },
+  });
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'holdfast_' });
+
+  source.on('swap', (r) => {
+    if (r.ok) {
+      swaps.inc({ outcome: 'ready' });
+      ready.observe(r.readyMs / 1000);
+    } else {
+      // At the moment 'swap' is emitted for a failure, status() still names the generation that keeps serving.
+      swaps.inc({ outcome: source.status().generation > 0 ? 'rolled_back' : 'failed' });
+    }
+  });
+  source.on('crash', () => crashes.inc());
+  source.on('drained', (d) => drain.observe(d.drainMs / 1000));
+  return { registry, contentType: registry.contentType, render: () => registry.metrics() };
+}

@@ -1,0 +1,67 @@
+import type { EventEmitter } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
+import { HoldfastError } from './errors.js';
+import type { SwapResult } from './supervisor.js';
+
+/**
+ * One line of `POST /reload?progress=1` (newline-delimited JSON), in the order things happen:
+ * `spawned` (a new generation's process exists), `ready` (it sent READY=1; the old one is now draining),
+ * `drained` (the old one has exited), then exactly one `result` line, the same body a plain `POST /reload`
+ * answers with (`ok` false and `error` on rollback).
+ */
+export type ReloadProgressEvent =
+  | { event: 'spawned'; pid: number; generation: number }
+  | { event: 'ready'; pid: number; pids: number[]; generation: number; readyMs: number; replacedPids: number[] }
+  | { event: 'drained'; pid: number; generation: number; drainMs: number }
+  | ({ event: 'result'; ok: boolean } & Record<string, unknown>);
+
+interface DrainedInfo { pid: number; generation: number; drainMs: number }
+
+/**
+ * Run `reload` and report its progress through `emit`, using the supervisor's 'spawn' and 'drained' events.
+ * Resolves after the `result` line, which on success comes only once every replaced worker has drained
+ * (the drain deadline bounds that wait).
+ */
+export async function reloadWithProgress(events: EventEmitter, reload: () => Promise<SwapResult>,
+  emit: (e: ReloadProgressEvent) => void): Promise<SwapResult | null> {
+  const drained = new Map<number, DrainedInfo>();
+  const waiters = new Map<number, (d: DrainedInfo) => void>();
+  const onSpawn = (s: { pid: number; generation: number }) => emit({ event: 'spawned', pid: s.pid, generation: s.generation });
+  const onDrained = (d: DrainedInfo) => { drained.set(d.pid, d); waiters.get(d.pid)?.(d); };
+  events.on('spawn', onSpawn);
+  events.on('drained', onDrained);
+  try {
+    let r: SwapResult;
+    try {
+      r = await reload();
+    } catch (err) {
+      const e = err instanceof HoldfastError ? err : new HoldfastError('ERR_HOLDFAST_STOPPING', String(err));
+      emit({ event: 'result', ok: false, error: e.toJSON() });
+      return null;
+    }
+    events.off('spawn', onSpawn);
+    if (!r.ok) {
+      emit({ event: 'result', ...r, error: r.error.toJSON() });
+      return r;
+    }
+    emit({ event: 'ready', pid: r.pid, pids: r.pids, generation: r.generation, readyMs: Math.round(r.readyMs), replacedPids: r.replacedPids });
+    await Promise.all(r.replacedPids.map(async (pid) => {
+      const d = drained.get(pid) ?? await new Promise<DrainedInfo>((resolve) => waiters.set(pid, resolve));
+      emit({ event: 'drained', pid: d.pid, generation: d.generation, drainMs: d.drainMs });
+    }));
+    emit({ event: 'result', ...r });
+    return r;
+  } finally {
+    events.off('spawn', onSpawn);
+    events.off('drained', onDrained);
+  }
+}
+
+/** The same as a stream of JSON lines, for the control API. */
+export function reloadProgressStream(events: EventEmitter, reload: () => Promise<SwapResult>): Readable {
+  const out = new PassThrough();
+  void reloadWithProgress(events, reload, (e) => { out.write(`${JSON.stringify(e)}\n`); })
+    .catch((err) => { out.write(`${JSON.stringify({ event: 'result', ok: false, error: { code: 'ERR_HOLDFAST_FAILED', message: String(err) } })}\n`); })
+    .finally(() => out.end());
+  return out;
+}
