@@ -4,7 +4,8 @@
       "target_name": "holdfast_native",
       "sources": ["csrc/addon.cc"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
-      "cflags_cc": ["-std=c++17", "-Wall"]
+      "cflags_cc": ["-std=c++17", "-Wall"],
+      "libraries": ["-lrt"]
     },
     {
       "target_name": "holdfast-exec",

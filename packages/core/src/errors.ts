@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   ERR_HOLDFAST_CONTROL_UNREACHABLE: 'No holdfast is running with this control socket; start one with `holdfast run` in this directory or pass --control.',
   ERR_HOLDFAST_FORBIDDEN: 'The control socket accepts only the uid that runs the holder (and root).',
   ERR_HOLDFAST_FAILED: 'The service failed to start repeatedly; fix it and reload.',
+  ERR_HOLDFAST_INHERITED_FD: 'systemd (or systemd-socket-activate) passed an fd under this name that is not what --listen says; make the .socket unit and the spec agree (`holdfast unit` prints matching units).',
 } as const;
 
 /** A literal code from {@link ERROR_CODES}. */

@@ -1,85 +1,197 @@
-import { lstatSync, unlinkSync } from 'node:fs';
-import { connect } from 'node:net';
-import { closeFd, inspectFd, openSocket } from '@holdfast/native';
+import { chownSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  closeFd, inspectFd, messageQueueAttributes, openFifo, openMessageQueue, openSocket, openSpecial, probeUnixPath,
+  setCloexec, unlinkMessageQueue, type OpenSocketOptions,
+} from '@holdfast/native';
 import { HoldfastError } from './errors.js';
-import { describeOpen, type SocketSpec } from './socket-spec.js';
+import { describeOpen, describeSpec, type HeldKind, type SocketSpec } from './socket-spec.js';
 
-/** A socket the holder owns for its whole life, with what the kernel says it is bound to. */
+/** A socket (or FIFO, queue, special file) the holder owns for its whole life, with what the kernel says it is. */
 export interface HeldSocket {
   name: string;
   /** The spec as configured. */
   spec: string;
+  kind: HeldKind;
   /** The holder's own fd (close-on-exec; handed to each worker at 3 + index). */
   fd: number;
-  /** The bound address, e.g. `tcp://127.0.0.1:41234` (port 0 resolved). */
+  /** The bound address, e.g. `tcp://127.0.0.1:41234` (port 0 resolved), `fifo:/run/app.fifo`. */
   bound: string;
-  /** Filesystem path of a unix socket and its inode, so the final stop removes only our own file. */
-  unixPath?: { path: string; ino: number };
+  /** Where the fd came from: opened by this holder, or adopted from LISTEN_FDS (systemd, its fd store, systemd-socket-activate). */
+  origin: 'opened' | 'inherited';
+  /**
+   * What the final stop removes: a socket file or FIFO (only while the path still has this inode), or a message
+   * queue. Unset for abstract sockets, special files, adopted fds and `remove-on-stop=false`.
+   */
+  cleanup?: { path: string; ino: number } | { queue: string };
 }
 
-/** Is something accepting on this unix stream path? (ECONNREFUSED means a leftover file.) */
-function unixPathIsLive(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ path });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
+/** Resolve a user or group name (or numeric id) through /etc/passwd or /etc/group. */
+function resolveId(value: string, db: '/etc/passwd' | '/etc/group', spec: SocketSpec): number {
+  if (/^\d+$/.test(value)) return Number(value);
+  let text = '';
+  try { text = readFileSync(db, 'utf8'); } catch { /* no database */ }
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f[0] === value && /^\d+$/.test(f[2] ?? '')) return Number(f[2]);
+  }
+  throw new HoldfastError('ERR_HOLDFAST_SOCKET_OPEN', `cannot open socket "${spec.name}" (${spec.spec}): no ${db === '/etc/passwd' ? 'user' : 'group'} named ${JSON.stringify(value)} in ${db}`);
 }
 
-/** Remove a leftover socket file nobody listens on; a live one is left for bind() to report EADDRINUSE. */
-async function clearStaleUnixPath(path: string): Promise<void> {
-  let st;
-  try { st = lstatSync(path); } catch { return; }
-  if (!st.isSocket()) return; // bind() reports EADDRINUSE on a regular file; never delete a user's file.
-  if (!(await unixPathIsLive(path))) unlinkSync(path);
+/** mkdir -p the parent of a socket file or FIFO with DirectoryMode= (default 0755), as systemd does. */
+function makeParent(path: string, mode = 0o755): void {
+  mkdirSync(dirname(path), { recursive: true, mode });
+}
+
+/**
+ * A leftover socket file nobody listens on is removed; a live one is EADDRINUSE with a clear message (never steal
+ * a running service's address); any other kind of file is left alone for bind() to report.
+ */
+function clearStaleUnixPath(s: SocketSpec, open: OpenSocketOptions): void {
+  const path = open.path!;
+  const state = probeUnixPath(path, open.type as 'stream' | 'dgram' | 'seqpacket');
+  if (state === 'stale') {
+    unlinkSync(path);
+  } else if (state === 'live') {
+    const err = Object.assign(new Error(`bind EADDRINUSE ${path} (socket "${s.name}")`), { code: 'EADDRINUSE', errno: -98, syscall: 'bind', address: path });
+    throw new HoldfastError('ERR_HOLDFAST_SOCKET_OPEN',
+      `cannot open socket "${s.name}" (${s.spec}): ${path} is in use: a running process is ${open.type === 'dgram' ? 'bound' : 'listening'} on it (EADDRINUSE)`,
+      { cause: err, hint: 'Stop the other service first, or choose another path; holdfast replaces only socket files nobody listens on.' });
+  }
+}
+
+function wrapOpen(s: SocketSpec, err: unknown): HoldfastError {
+  if (err instanceof HoldfastError) return err;
+  const e = err as NodeJS.ErrnoException;
+  return new HoldfastError('ERR_HOLDFAST_SOCKET_OPEN', `cannot open socket "${s.name}" (${s.spec}): ${e.message}`, { cause: err });
+}
+
+function chownIfAsked(s: SocketSpec, path: string): void {
+  if (s.user === undefined && s.group === undefined) return;
+  const uid = s.user === undefined ? -1 : resolveId(s.user, '/etc/passwd', s);
+  const gid = s.group === undefined ? -1 : resolveId(s.group, '/etc/group', s);
+  chownSync(path, uid, gid);
+}
+
+/** Opens one spec; pushes the result onto `held` as soon as the fd exists (so a later failure closes it). */
+function openOne(s: SocketSpec, held: HeldSocket[]): void {
+  const push = (fd: number, bound: string, cleanup?: HeldSocket['cleanup']) => {
+    held.push({ name: s.name, spec: s.spec, kind: s.kind, fd, bound, origin: 'opened', ...(cleanup && s.removeOnStop ? { cleanup } : {}) });
+  };
+  if (s.kind === 'socket') {
+    const open: OpenSocketOptions = { ...s.open! };
+    // ReceiveBuffer=/SendBuffer= as systemd sets them: the force variants when privileged (not capped by rmem_max).
+    if ((open.receiveBuffer !== undefined || open.sendBuffer !== undefined) && process.geteuid?.() === 0) open.forceBuffers = true;
+    const path = open.family === 'unix' && !open.path!.startsWith('@') ? open.path! : undefined;
+    if (path) {
+      makeParent(path, s.directoryMode);
+      clearStaleUnixPath(s, open);
+    }
+    const fd = openSocket(open, s.name);
+    const info = inspectFd(fd);
+    const bound = open.family === 'inet' || open.family === 'inet6' ? describeOpen({ ...open, port: info.port }) : describeOpen(open);
+    push(fd, bound, path ? { path, ino: lstatSync(path).ino } : undefined);
+    if (path) chownIfAsked(s, path);
+    return;
+  }
+  if (s.kind === 'fifo') {
+    makeParent(s.path!, s.directoryMode);
+    const { fd } = openFifo(s.path!, { mode: s.mode, name: s.name });
+    push(fd, describeSpec(s), { path: s.path!, ino: lstatSync(s.path!).ino });
+    chownIfAsked(s, s.path!);
+    return;
+  }
+  if (s.kind === 'mqueue') {
+    const fd = openMessageQueue(s.path!, { mode: s.mode, maxMessages: s.maxMessages, messageSize: s.messageSize, socketName: s.name });
+    push(fd, describeSpec(s), { queue: s.path! });
+    return;
+  }
+  push(openSpecial(s.path!, { writable: s.writable, name: s.name }), describeSpec(s));
+}
+
+/** Why an inherited fd does not fit the spec of the same name, or undefined when it does. */
+export function inheritedMismatch(s: SocketSpec, fd: number): string | undefined {
+  let info;
+  try { info = inspectFd(fd); } catch (err) { return `fd ${fd} is not open (${(err as NodeJS.ErrnoException).code})`; }
+  const what = info.kind === 'socket' ? `a ${info.family} ${info.type} socket` : `a ${info.kind}`;
+  if (s.kind === 'socket') {
+    const o = s.open!;
+    if (info.kind !== 'socket' || info.family !== o.family || (info.type !== o.type && !(o.family === 'netlink' && info.type !== 'stream'))) {
+      return `fd ${fd} is ${what}; expected a ${o.family} ${o.type} socket`;
+    }
+    if ((o.type === 'stream' || o.type === 'seqpacket') && !info.listening) return `fd ${fd} is ${what} that is not listening; expected a listening socket`;
+    return undefined;
+  }
+  if (s.kind === 'fifo') return info.kind === 'fifo' ? undefined : `fd ${fd} is ${what}; expected a FIFO`;
+  if (s.kind === 'mqueue') return messageQueueAttributes(fd) ? undefined : `fd ${fd} is ${what}; expected a POSIX message queue`;
+  return info.kind === 'char' || info.kind === 'file' || info.kind === 'block' ? undefined : `fd ${fd} is ${what}; expected a special file or character device`;
+}
+
+/** Describes an adopted fd for status (the kernel's view: port resolved, path as bound). */
+function describeInherited(s: SocketSpec, fd: number): string {
+  const info = inspectFd(fd);
+  if (s.kind !== 'socket') return describeSpec(s);
+  if (info.family === 'inet' || info.family === 'inet6') return describeOpen({ ...s.open!, family: info.family, host: info.address, port: info.port });
+  return describeOpen(s.open!);
 }
 
 /**
  * Open every socket once (Invariant 1: the holder keeps these fds for its whole life; workers get copies).
- * All or nothing: if one fails, the ones already opened are closed again.
+ * `inherited` maps socket names to fds this process was given (LISTEN_FDS from systemd, its fd store or
+ * systemd-socket-activate): those are adopted instead of opened, after checking they are what the spec says.
+ * All or nothing: if one fails, the ones already opened are closed again (inherited fds are left open).
  * @returns the sockets in spec order (worker fd = 3 + index).
- * @throws HoldfastError ERR_HOLDFAST_DUPLICATE_SOCKET, ERR_HOLDFAST_SOCKET_OPEN (cause: the Node-shaped errno error).
+ * @throws HoldfastError ERR_HOLDFAST_DUPLICATE_SOCKET, ERR_HOLDFAST_SOCKET_OPEN (cause: the Node-shaped errno error),
+ *   ERR_HOLDFAST_INHERITED_FD (an inherited fd of that name is not what the spec says).
  */
-export async function openSockets(specs: SocketSpec[]): Promise<HeldSocket[]> {
+export async function openSockets(specs: SocketSpec[], inherited: ReadonlyMap<string, number> = new Map()): Promise<HeldSocket[]> {
   const seen = new Set<string>();
   for (const s of specs) {
     if (seen.has(s.name)) throw new HoldfastError('ERR_HOLDFAST_DUPLICATE_SOCKET', `socket name "${s.name}" is given twice`);
     seen.add(s.name);
   }
+  for (const s of specs) {
+    const fd = inherited.get(s.name);
+    if (fd === undefined) continue;
+    const why = inheritedMismatch(s, fd);
+    if (why) throw new HoldfastError('ERR_HOLDFAST_INHERITED_FD', `inherited fd "${s.name}" does not match --listen ${s.name}=${s.spec}: ${why}`);
+  }
   const held: HeldSocket[] = [];
   try {
     for (const s of specs) {
-      const path = s.open.family === 'unix' && !s.open.path!.startsWith('@') ? s.open.path! : undefined;
-      if (path) await clearStaleUnixPath(path);
-      let fd: number;
-      try {
-        fd = openSocket(s.open, s.name);
-      } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        throw new HoldfastError('ERR_HOLDFAST_SOCKET_OPEN', `cannot open socket "${s.name}" (${s.spec}): ${e.message}`, { cause: err });
+      const fd = inherited.get(s.name);
+      if (fd !== undefined) {
+        setCloexec(fd, true); // Invariant 6: the holder's own copy never leaks into a child by accident.
+        held.push({ name: s.name, spec: s.spec, kind: s.kind, fd, bound: describeInherited(s, fd), origin: 'inherited' });
+        continue;
       }
-      const info = inspectFd(fd);
-      const bound = s.open.family === 'unix' ? describeOpen(s.open) : describeOpen({ ...s.open, port: info.port });
-      held.push({ name: s.name, spec: s.spec, fd, bound, unixPath: path ? { path, ino: lstatSync(path).ino } : undefined });
+      try {
+        openOne(s, held);
+      } catch (err) {
+        throw wrapOpen(s, err);
+      }
     }
   } catch (err) {
-    closeSockets(held, { unlink: true });
+    closeSockets(held.filter((h) => h.origin === 'opened'), { unlink: true });
     throw err;
   }
   return held;
 }
 
 /**
- * Close the holder's copies. With `unlink`, remove each unix socket file, but only while it is still our own
- * socket (same inode): a newer holder may already have replaced it.
+ * Close the holder's copies. With `unlink`, remove each socket file or FIFO, but only while it is still our own
+ * (same inode: a newer holder may already have replaced it), and each message queue we opened. Workers never
+ * unlink anything: they only ever see the fd.
  */
 export function closeSockets(held: HeldSocket[], opts: { unlink: boolean }): void {
   for (const h of held) {
-    try { closeFd(h.fd); } catch { /* already closed */ }
-    if (opts.unlink && h.unixPath) {
-      try {
-        if (lstatSync(h.unixPath.path).ino === h.unixPath.ino) unlinkSync(h.unixPath.path);
-      } catch { /* gone already */ }
-    }
+    try {
+      closeFd(h.fd);
+    } catch { /* already closed */ }
+    if (!opts.unlink || !h.cleanup) continue;
+    try {
+      if ('queue' in h.cleanup) unlinkMessageQueue(h.cleanup.queue);
+      else if (lstatSync(h.cleanup.path).ino === h.cleanup.ino) unlinkSync(h.cleanup.path);
+    } catch { /* gone already */ }
   }
 }

@@ -16,7 +16,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <mqueue.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -55,11 +58,78 @@ int FillUnixAddr(const uint8_t* bytes, size_t len, struct sockaddr_un* sun) {
 
 Napi::Value Ret(Napi::Env env, int r) { return Napi::Number::New(env, r < 0 ? -errno : r); }
 
-// socket(domain, type, nonblock) -> fd | -errno. Always SOCK_CLOEXEC.
+// socket(domain, type, nonblock, protocol = 0) -> fd | -errno. Always SOCK_CLOEXEC.
 Napi::Value Socket(const Napi::CallbackInfo& info) {
   int domain = IntArg(info, 0), type = IntArg(info, 1);
   bool nonblock = info.Length() > 2 && info[2].ToBoolean().Value();
-  return Ret(info.Env(), socket(domain, type | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0));
+  int protocol = info.Length() > 3 && info[3].IsNumber() ? IntArg(info, 3) : 0;
+  return Ret(info.Env(), socket(domain, type | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), protocol));
+}
+
+// bindNetlink(fd, portId, groups) -> 0 | -errno. portId 0 = the kernel assigns one (netlink(7)).
+Napi::Value BindNetlink(const Napi::CallbackInfo& info) {
+  struct sockaddr_nl snl;
+  memset(&snl, 0, sizeof(snl));
+  snl.nl_family = AF_NETLINK;
+  snl.nl_pid = static_cast<uint32_t>(info[1].As<Napi::Number>().Int64Value());
+  snl.nl_groups = static_cast<uint32_t>(info[2].As<Napi::Number>().Int64Value());
+  return Ret(info.Env(), bind(IntArg(info, 0), reinterpret_cast<struct sockaddr*>(&snl), sizeof(snl)));
+}
+
+// connectUnix(fd, addrBytes) -> 0 | -errno. Used to probe whether a unix path has a live listener.
+Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
+  int fd = IntArg(info, 0);
+  auto buf = BufArg(info, 1);
+  struct sockaddr_un sun;
+  int len = FillUnixAddr(buf.Data(), buf.Length(), &sun);
+  if (len < 0) return Napi::Number::New(info.Env(), len);
+  int r;
+  do r = connect(fd, reinterpret_cast<struct sockaddr*>(&sun), len);
+  while (r < 0 && errno == EINTR);
+  return Ret(info.Env(), r);
+}
+
+// mkfifo(path, mode) -> 0 | -errno
+Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
+  std::string path = info[0].ToString().Utf8Value();
+  return Ret(info.Env(), mkfifo(path.c_str(), static_cast<mode_t>(IntArg(info, 1))));
+}
+
+// mqOpen(name, oflag, mode, maxmsg, msgsize) -> fd | -errno (mq_overview(7): an mqd_t is an fd on Linux).
+// maxmsg/msgsize 0 = the kernel defaults. The descriptor is made close-on-exec.
+Napi::Value MqOpen(const Napi::CallbackInfo& info) {
+  std::string name = info[0].ToString().Utf8Value();
+  int oflag = IntArg(info, 1);
+  mode_t mode = static_cast<mode_t>(IntArg(info, 2));
+  long maxmsg = IntArg(info, 3), msgsize = IntArg(info, 4);
+  struct mq_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.mq_maxmsg = maxmsg;
+  attr.mq_msgsize = msgsize;
+  mqd_t q = mq_open(name.c_str(), oflag, mode, (maxmsg > 0 && msgsize > 0) ? &attr : nullptr);
+  if (q == static_cast<mqd_t>(-1)) return Ret(info.Env(), -1);
+  int fd = static_cast<int>(q);
+  int flags = fcntl(fd, F_GETFD);
+  if (flags >= 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  return Napi::Number::New(info.Env(), fd);
+}
+
+// mqUnlink(name) -> 0 | -errno
+Napi::Value MqUnlink(const Napi::CallbackInfo& info) {
+  std::string name = info[0].ToString().Utf8Value();
+  return Ret(info.Env(), mq_unlink(name.c_str()));
+}
+
+// mqGetattr(fd) -> { flags, maxmsg, msgsize, curmsgs } | -errno. Fails with EBADF on anything but a queue.
+Napi::Value MqGetattr(const Napi::CallbackInfo& info) {
+  struct mq_attr attr;
+  if (mq_getattr(static_cast<mqd_t>(IntArg(info, 0)), &attr) < 0) return Ret(info.Env(), -1);
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("flags", static_cast<double>(attr.mq_flags));
+  out.Set("maxmsg", static_cast<double>(attr.mq_maxmsg));
+  out.Set("msgsize", static_cast<double>(attr.mq_msgsize));
+  out.Set("curmsgs", static_cast<double>(attr.mq_curmsgs));
+  return out;
 }
 
 // setsockoptInt(fd, level, name, value) -> 0 | -errno
@@ -157,6 +227,10 @@ void PutAddress(Napi::Env env, Napi::Object out, const struct sockaddr_storage& 
     size_t n = len > off ? len - off : 0;
     // Raw bytes: leading NUL = abstract; a filesystem path may carry its terminator. TS decodes.
     out.Set("pathBytes", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(sun->sun_path), n));
+  } else if (ss.ss_family == AF_NETLINK) {
+    auto* snl = reinterpret_cast<const struct sockaddr_nl*>(&ss);
+    out.Set("nlPid", static_cast<double>(snl->nl_pid));
+    out.Set("nlGroups", static_cast<double>(snl->nl_groups));
   }
 }
 
@@ -171,6 +245,10 @@ Napi::Value Inspect(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("mode", static_cast<double>(st.st_mode & S_IFMT));
   out.Set("cloexec", (fdflags & FD_CLOEXEC) != 0);
+  int flflags = fcntl(fd, F_GETFL);
+  if (flflags >= 0) out.Set("flags", flflags);
+  out.Set("ino", static_cast<double>(st.st_ino));
+  out.Set("dev", static_cast<double>(st.st_dev));
   if (!S_ISSOCK(st.st_mode)) return out;
   auto geti = [fd](int level, int name, int* v) {
     socklen_t l = sizeof(*v);
@@ -181,6 +259,7 @@ Napi::Value Inspect(const Napi::CallbackInfo& info) {
   out.Set("domain", v);
   if (geti(SOL_SOCKET, SO_TYPE, &v) < 0) return Ret(env, -1);
   out.Set("type", v);
+  if (geti(SOL_SOCKET, SO_PROTOCOL, &v) == 0) out.Set("protocol", v);
   if (geti(SOL_SOCKET, SO_ACCEPTCONN, &v) == 0) out.Set("acceptconn", v != 0);
   if (geti(SOL_SOCKET, SO_RCVBUF, &v) == 0) out.Set("rcvbuf", v);
   if (geti(SOL_SOCKET, SO_SNDBUF, &v) == 0) out.Set("sndbuf", v);
@@ -420,6 +499,15 @@ Napi::Object Constants(Napi::Env env) {
   C(SOCK_STREAM); C(SOCK_DGRAM); C(SOCK_SEQPACKET); C(SOCK_RAW);
   C(SOL_SOCKET); C(SO_REUSEADDR); C(SO_RCVBUF); C(SO_SNDBUF); C(SO_PASSCRED);
   C(IPPROTO_IPV6); C(IPV6_V6ONLY);
+  C(IPPROTO_IP); C(IPPROTO_TCP); C(IP_FREEBIND); C(IP_TRANSPARENT); C(IPV6_TRANSPARENT);
+#ifdef IPV6_FREEBIND
+  C(IPV6_FREEBIND);
+#else
+  c.Set("IPV6_FREEBIND", 78);
+#endif
+  C(SO_KEEPALIVE); C(TCP_KEEPIDLE); C(TCP_KEEPINTVL); C(TCP_KEEPCNT); C(TCP_NODELAY); C(TCP_DEFER_ACCEPT);
+  C(SO_RCVBUFFORCE); C(SO_SNDBUFFORCE); C(SO_MARK); C(SO_BROADCAST);
+  C(O_RDONLY); C(O_WRONLY); C(O_RDWR); C(O_CREAT); C(O_EXCL); C(O_NONBLOCK); C(O_ACCMODE);
   C(S_IFSOCK); C(S_IFIFO); C(S_IFREG); C(S_IFCHR); C(S_IFBLK); C(S_IFDIR);
 #undef C
   return c;
@@ -432,6 +520,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getsockoptInt", Napi::Function::New(env, GetsockoptInt, "getsockoptInt"));
   exports.Set("bindInet", Napi::Function::New(env, BindInet, "bindInet"));
   exports.Set("bindUnix", Napi::Function::New(env, BindUnix, "bindUnix"));
+  exports.Set("bindNetlink", Napi::Function::New(env, BindNetlink, "bindNetlink"));
+  exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix, "connectUnix"));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
+  exports.Set("mqOpen", Napi::Function::New(env, MqOpen, "mqOpen"));
+  exports.Set("mqUnlink", Napi::Function::New(env, MqUnlink, "mqUnlink"));
+  exports.Set("mqGetattr", Napi::Function::New(env, MqGetattr, "mqGetattr"));
   exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));
   exports.Set("getCloexec", Napi::Function::New(env, GetCloexec, "getCloexec"));

@@ -26,6 +26,23 @@ export interface RawFdInfo {
   port?: number;
   /** sun_path bytes as the kernel returned them (leading NUL = abstract). */
   pathBytes?: Buffer;
+  /** fcntl(F_GETFL). */
+  flags?: number;
+  ino?: number;
+  dev?: number;
+  /** SO_PROTOCOL. */
+  protocol?: number;
+  /** netlink getsockname. */
+  nlPid?: number;
+  nlGroups?: number;
+}
+
+/** mq_getattr(3). */
+export interface RawMqAttr {
+  flags: number;
+  maxmsg: number;
+  msgsize: number;
+  curmsgs: number;
 }
 
 /** A failed multi-step call: which syscall failed and its negative errno. */
@@ -50,11 +67,24 @@ export interface NativeBinding {
     | 'SOCK_STREAM' | 'SOCK_DGRAM' | 'SOCK_SEQPACKET' | 'SOCK_RAW'
     | 'SOL_SOCKET' | 'SO_REUSEADDR' | 'SO_RCVBUF' | 'SO_SNDBUF' | 'SO_PASSCRED'
     | 'IPPROTO_IPV6' | 'IPV6_V6ONLY'
+    | 'IPPROTO_IP' | 'IPPROTO_TCP' | 'IP_FREEBIND' | 'IP_TRANSPARENT' | 'IPV6_TRANSPARENT' | 'IPV6_FREEBIND'
+    | 'SO_KEEPALIVE' | 'TCP_KEEPIDLE' | 'TCP_KEEPINTVL' | 'TCP_KEEPCNT' | 'TCP_NODELAY' | 'TCP_DEFER_ACCEPT'
+    | 'SO_RCVBUFFORCE' | 'SO_SNDBUFFORCE' | 'SO_MARK' | 'SO_BROADCAST'
+    | 'O_RDONLY' | 'O_WRONLY' | 'O_RDWR' | 'O_CREAT' | 'O_EXCL' | 'O_NONBLOCK' | 'O_ACCMODE'
     | 'S_IFSOCK' | 'S_IFIFO' | 'S_IFREG' | 'S_IFCHR' | 'S_IFBLK' | 'S_IFDIR',
     number
   >;
   /** socket(2) with SOCK_CLOEXEC (and SOCK_NONBLOCK if asked). */
-  socket(domain: number, type: number, nonblock?: boolean): number;
+  socket(domain: number, type: number, nonblock?: boolean, protocol?: number): number;
+  /** bind(2) a netlink socket to port id (0 = kernel assigns) and multicast group mask. */
+  bindNetlink(fd: number, portId: number, groups: number): number;
+  /** connect(2) to a unix address (sun_path bytes as for bindUnix). */
+  connectUnix(fd: number, addr: Buffer): number;
+  mkfifo(path: string, mode: number): number;
+  /** mq_open(3); maxmsg/msgsize 0 = kernel defaults. The fd is close-on-exec. */
+  mqOpen(name: string, oflag: number, mode: number, maxmsg: number, msgsize: number): number;
+  mqUnlink(name: string): number;
+  mqGetattr(fd: number): Raw<RawMqAttr>;
   setsockoptInt(fd: number, level: number, name: number, value: number): number;
   getsockoptInt(fd: number, level: number, name: number): number;
   /** host must be numeric; -EINVAL otherwise. */

@@ -98,7 +98,16 @@ export function inspectFd(fd: number): FdInfoDetailed {
 
 function fromRaw(raw: RawFdInfo): FdInfoDetailed {
   const info: FdInfoDetailed = { kind: kindOf(raw.mode), cloexec: raw.cloexec };
+  if (raw.flags !== undefined) {
+    const acc = raw.flags & C.O_ACCMODE;
+    info.access = acc === C.O_RDONLY ? 'read' : acc === C.O_WRONLY ? 'write' : 'read-write';
+  }
+  if (raw.dev !== undefined) info.dev = raw.dev;
+  if (raw.ino !== undefined) info.ino = raw.ino;
   if (info.kind !== 'socket') return info;
+  if (raw.protocol !== undefined) info.protocol = raw.protocol;
+  if (raw.nlPid !== undefined) info.netlinkPortId = raw.nlPid;
+  if (raw.nlGroups !== undefined) info.netlinkGroups = raw.nlGroups;
   info.family = familyOf(raw.domain);
   info.type = typeOf(raw.type);
   if (raw.acceptconn !== undefined) info.listening = raw.acceptconn;

@@ -17,4 +17,5 @@ export { openSocket, DEFAULT_BACKLOG } from './sockets.js';
 export { closeFd, setCloexec, dupFd, inspectFd, peerCredentials, type FdInfoDetailed } from './fd.js';
 export { notifySend, NotifySocket, type NotifySocketOptions } from './notify.js';
 export { execHelperPath } from './exec-helper.js';
+export { openFifo, openSpecial, openMessageQueue, unlinkMessageQueue, messageQueueAttributes, probeUnixPath } from './special.js';
 export { MAX_UNIX_PATH_BYTES } from './unix-address.js';

@@ -11,8 +11,13 @@ export type SocketType = 'stream' | 'dgram' | 'seqpacket' | 'raw';
 
 /** What to open: one socket, bound and (for stream/seqpacket) listening, close-on-exec. */
 export interface OpenSocketOptions {
-  family: 'inet' | 'inet6' | 'unix';
-  type: 'stream' | 'dgram' | 'seqpacket';
+  family: 'inet' | 'inet6' | 'unix' | 'netlink';
+  /** netlink sockets are 'raw' (or 'dgram', which the kernel treats the same). */
+  type: 'stream' | 'dgram' | 'seqpacket' | 'raw';
+  /** netlink: the protocol family number (NETLINK_ROUTE = 0, NETLINK_KOBJECT_UEVENT = 15, ...). */
+  protocol?: number;
+  /** netlink: the multicast group mask bound in nl_groups (as systemd's ListenNetlink= "family group"). */
+  groups?: number;
   /** inet/inet6: numeric address ('0.0.0.0', '127.0.0.1', '::', '::1'). */
   host?: string;
   /** inet/inet6: port, 0..65535 (0 = kernel picks; read it back with inspectFd). */
@@ -31,6 +36,28 @@ export interface OpenSocketOptions {
   sendBuffer?: number;
   /** SO_PASSCRED (unix only). Default false. */
   passCredentials?: boolean;
+  /** Use SO_RCVBUFFORCE/SO_SNDBUFFORCE (CAP_NET_ADMIN: not capped by net.core.rmem_max/wmem_max). Default false. */
+  forceBuffers?: boolean;
+  /** inet/inet6: IP_FREEBIND / IPV6_FREEBIND (bind an address not (yet) configured). */
+  freeBind?: boolean;
+  /** inet/inet6: IP_TRANSPARENT / IPV6_TRANSPARENT (needs CAP_NET_ADMIN). */
+  transparent?: boolean;
+  /** inet/inet6 stream: SO_KEEPALIVE. */
+  keepAlive?: boolean;
+  /** TCP_KEEPIDLE seconds. */
+  keepAliveTime?: number;
+  /** TCP_KEEPINTVL seconds. */
+  keepAliveInterval?: number;
+  /** TCP_KEEPCNT probes. */
+  keepAliveCount?: number;
+  /** TCP_NODELAY. */
+  noDelay?: boolean;
+  /** TCP_DEFER_ACCEPT seconds. */
+  deferAccept?: number;
+  /** SO_MARK (needs CAP_NET_ADMIN). */
+  mark?: number;
+  /** unix path: the socket file's mode, applied through the umask at bind(2) time and chmod(2) after. */
+  mode?: number;
 }
 
 /** What `inspectFd` learns about an fd with fstat(2), getsockopt(2) and getsockname(2). */
@@ -46,6 +73,15 @@ export interface FdInfo {
   port?: number;
   /** unix local path ('@name' for abstract, '' for unnamed). */
   path?: string;
+  /** netlink: SO_PROTOCOL (the netlink family number), bound port id and multicast groups. */
+  protocol?: number;
+  netlinkPortId?: number;
+  netlinkGroups?: number;
+  /** fcntl(F_GETFL) & O_ACCMODE: 'read', 'write' or 'read-write'. */
+  access?: 'read' | 'write' | 'read-write';
+  /** st_dev / st_ino of what the fd refers to. */
+  dev?: number;
+  ino?: number;
   /** FD_CLOEXEC is set. */
   cloexec: boolean;
 }

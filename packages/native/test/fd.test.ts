@@ -1,4 +1,4 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -33,7 +33,8 @@ describe('fd operations', () => {
 
   it('inspects non-sockets', () => {
     const f = openSync(fileURLToPath(import.meta.url), 'r');
-    expect(inspectFd(f)).toEqual({ kind: 'file', cloexec: true });
+    expect(inspectFd(f)).toMatchObject({ kind: 'file', cloexec: true, access: 'read' });
+    expect(inspectFd(f).ino).toBe(statSync(fileURLToPath(import.meta.url)).ino);
     closeSync(f);
   });
 
