@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,9 +26,9 @@ export class HolderProcess {
   output = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
+  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; control?: string } = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'holdfast-e2e-'));
-    this.control = join(this.dir, 'control.sock');
+    this.control = opts.control ?? join(this.dir, 'control.sock');
     const [before, after] = splitAtDashDash(args);
     this.proc = spawn(process.execPath, [HOLDFAST_BIN, 'run', '--control', this.control, ...before, '--', ...after], {
       cwd: opts.cwd ?? ROOT,
@@ -104,3 +104,31 @@ export function alive(pid: number): boolean {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** POST /reload with a launch body (another command or cwd); resolves with status code and body. */
+export async function reloadWith(h: HolderProcess, launch: { command?: string[]; cwd?: string } = {}) {
+  return callControl<{ ok: boolean; generation: number; error?: { code: string; message: string } }>(h.control, 'POST', '/reload', launch);
+}
+
+/** pids whose parent is `pid` (from /proc). */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid && fields[0] !== 'Z') out.push(Number(d));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** Wait until `pred()` holds, polling every 25 ms; throws after `timeoutMs`. */
+export async function until(pred: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const t0 = Date.now();
+  while (!(await pred())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
