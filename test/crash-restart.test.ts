@@ -25,7 +25,7 @@ it('after SIGKILL of the worker: 0 refused connections, at most one reset per in
   const cut = Object.values(report.errors).reduce((a, b) => a + b, 0);
   expect(cut).toBeLessThanOrEqual(connections);
   expect(report.ok).toBeGreaterThan(100);
-  const res = await request(`http://127.0.0.1:${port}/`);
+  const res = await request(`http://127.0.0.1:${port}/`, { reset: true });
   expect(res.statusCode).toBe(200);
   expect((await res.body.json() as { generation: number }).generation).toBe(2);
 });
