@@ -13,6 +13,7 @@ import { Supervisor, type LaunchSpec, type SupervisorStatus, type SwapResult } f
 import type { BackoffOptions } from './backoff.js';
 import { createMetrics, type HolderMetrics } from './metrics.js';
 import { reloadProgressStream } from './reload-progress.js';
+import { SystemdPeer } from './systemd-peer.js';
 
 /** Everything `holdfast run` configures. Durations in milliseconds. */
 export interface HolderOptions {
@@ -55,6 +56,8 @@ export class Holder {
   readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
   private stopping: Promise<void> | null = null;
+  /** sd_notify to our own supervisor (systemd) when NOTIFY_SOCKET was set; see systemd-peer.ts. */
+  private peer: SystemdPeer | null = null;
   private control: FastifyInstance | null = null;
   private readonly signalHandlers: [NodeJS.Signals, () => void][] = [];
 
@@ -93,6 +96,7 @@ export class Holder {
       });
       for (const s of sockets) log.info({ name: s.name, bound: s.bound }, 'holding socket');
       log.info({ controlPath: opts.controlPath }, 'control API listening');
+      holder.peer = SystemdPeer.fromEnv(log)?.attach(holder.supervisor, sockets) ?? null;
       void holder.supervisor.start();
       return holder;
     } catch (err) {
@@ -114,6 +118,7 @@ export class Holder {
       }
       resolveCommand(next.command, next.cwd, this.opts.env ?? process.env);
     }
+    this.peer?.reloading();
     return this.supervisor.reload(launch);
   }
 
@@ -138,6 +143,7 @@ export class Holder {
   /** Graceful stop: drain every worker, close the control API, the notify socket and the held sockets. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.peer?.stopping();
       await this.supervisor.stop();
       await this.control?.close().catch(() => {});
       this.notify.close();

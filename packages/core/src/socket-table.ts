@@ -6,6 +6,7 @@ import {
 } from '@holdfast/native';
 import { HoldfastError } from './errors.js';
 import { describeOpen, describeSpec, type HeldKind, type SocketSpec } from './socket-spec.js';
+import { closeUnclaimed, inheritedByName } from './systemd-peer.js';
 
 /** A socket (or FIFO, queue, special file) the holder owns for its whole life, with what the kernel says it is. */
 export interface HeldSocket {
@@ -120,6 +121,8 @@ export function inheritedMismatch(s: SocketSpec, fd: number): string | undefined
       return `fd ${fd} is ${what}; expected a ${o.family} ${o.type} socket`;
     }
     if ((o.type === 'stream' || o.type === 'seqpacket') && !info.listening) return `fd ${fd} is ${what} that is not listening; expected a listening socket`;
+    if ((o.family === 'inet' || o.family === 'inet6') && o.port && info.port !== o.port) return `fd ${fd} is bound to port ${info.port}; expected port ${o.port}`;
+    if (o.family === 'unix' && info.path !== o.path && !o.path!.startsWith('.')) return `fd ${fd} is bound to ${JSON.stringify(info.path)}; expected ${JSON.stringify(o.path)}`;
     return undefined;
   }
   if (s.kind === 'fifo') return info.kind === 'fifo' ? undefined : `fd ${fd} is ${what}; expected a FIFO`;
@@ -139,12 +142,15 @@ function describeInherited(s: SocketSpec, fd: number): string {
  * Open every socket once (Invariant 1: the holder keeps these fds for its whole life; workers get copies).
  * `inherited` maps socket names to fds this process was given (LISTEN_FDS from systemd, its fd store or
  * systemd-socket-activate): those are adopted instead of opened, after checking they are what the spec says.
+ * Default: this process's own LISTEN_FDS (systemd-peer.ts, read once); inherited fds no spec names are closed.
  * All or nothing: if one fails, the ones already opened are closed again (inherited fds are left open).
  * @returns the sockets in spec order (worker fd = 3 + index).
  * @throws HoldfastError ERR_HOLDFAST_DUPLICATE_SOCKET, ERR_HOLDFAST_SOCKET_OPEN (cause: the Node-shaped errno error),
  *   ERR_HOLDFAST_INHERITED_FD (an inherited fd of that name is not what the spec says).
  */
-export async function openSockets(specs: SocketSpec[], inherited: ReadonlyMap<string, number> = new Map()): Promise<HeldSocket[]> {
+export async function openSockets(specs: SocketSpec[], inherited?: ReadonlyMap<string, number>): Promise<HeldSocket[]> {
+  const fromEnv = inherited === undefined;
+  inherited ??= inheritedByName();
   const seen = new Set<string>();
   for (const s of specs) {
     if (seen.has(s.name)) throw new HoldfastError('ERR_HOLDFAST_DUPLICATE_SOCKET', `socket name "${s.name}" is given twice`);
@@ -175,6 +181,7 @@ export async function openSockets(specs: SocketSpec[], inherited: ReadonlyMap<st
     closeSockets(held.filter((h) => h.origin === 'opened'), { unlink: true });
     throw err;
   }
+  if (fromEnv) closeUnclaimed(held);
   return held;
 }
 
