@@ -1,0 +1,2 @@
+// A worker that exits at once: a reload to it must roll back (used by `run.mjs --fault reload`).
+process.exit(3);
