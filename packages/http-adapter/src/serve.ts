@@ -172,8 +172,10 @@ function addressOf(target: net.Server | dgram.Socket): string {
 /**
  * Serve `target` on the socket the holder passed (sd_listen_fds(3) protocol, see listenFds()), or on
  * `options.fallback` when the process was not started by one. fastify: `await app.ready()` then
- * `app.server.listen({ fd }, backlog)`; http/https/net: `server.listen({ fd }, backlog)`; dgram:
- * `socket.bind({ fd })`. Never binds the address itself under a holder (DESIGN invariant 2).
+ * `app.server.listen({ fd }, backlog)`; http/https/http2/net (express, koa through their http.Server):
+ * `server.listen({ fd }, backlog)`; dgram (udp4/udp6): `socket.bind({ fd })`. Never binds the address itself
+ * under a holder (DESIGN invariant 2). HTTP/1.1 servers get consistent timers (keepAliveHint < keepAliveTimeout
+ * < headersTimeout, ms) and advertise `Keep-Alive: timeout=<hint s>`. See docs/adapters.md for the drain.
  *
  * READY=1 (sd_notify(3)) is sent once every inherited fd is attached (standalone: after the first serve()),
  * unless `autoReady: false`. The first serve() installs the SIGTERM handler: STOPPING=1, drain every target
@@ -182,7 +184,8 @@ function addressOf(target: net.Server | dgram.Socket): string {
  * @throws HoldfastAdapterError 'ERR_HOLDFAST_NO_LISTEN_FD' (no inherited fd with that name or of that kind;
  *   or no LISTEN_FDS and no fallback), 'ERR_HOLDFAST_FD_MISMATCH' (fd of the wrong type/family, or a stream
  *   socket that is not listening), 'ERR_HOLDFAST_FD_IN_USE', 'ERR_HOLDFAST_BAD_LISTEN_FD' (from listenFds()),
- *   'ERR_HOLDFAST_INVALID_OPTION', 'ERR_HOLDFAST_INVALID_TARGET' (unknown target, or already listening);
+ *   'ERR_HOLDFAST_INVALID_OPTION' (incl. inconsistent keep-alive timers), 'ERR_HOLDFAST_INVALID_TARGET'
+ *   (unknown target, or already listening), 'ERR_HOLDFAST_CLUSTER' (a node:cluster worker under a holder);
  *   Node's own listen/bind errors (EADDRINUSE, ...) for the fallback.
  */
 export async function serve(target: ServeTarget, options: ServeOptions = {}): Promise<Served> {
