@@ -2,11 +2,14 @@ import { createLogger } from '@holdfast/core';
 import pretty from 'pino-pretty';
 import type { Logger } from '@holdfast/core';
 
-/** pino JSON lines on stderr, or pino-pretty when stderr is a TTY (override with HOLDFAST_LOG_FORMAT=json|pretty). */
-export function cliLogger(): Logger {
+/**
+ * pino JSON lines on stderr, or pino-pretty when stderr is a TTY (override with HOLDFAST_LOG_FORMAT=json|pretty).
+ * `level` defaults to $HOLDFAST_LOG_LEVEL, else info.
+ */
+export function cliLogger(level?: string): Logger {
   const format = process.env.HOLDFAST_LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json');
   if (format === 'pretty') {
-    return createLogger({ destination: pretty({ destination: 2, colorize: process.stderr.isTTY, ignore: 'name', translateTime: 'HH:MM:ss.l' }) });
+    return createLogger({ level, destination: pretty({ destination: 2, colorize: process.stderr.isTTY, ignore: 'name', translateTime: 'HH:MM:ss.l' }) });
   }
-  return createLogger();
+  return createLogger({ level });
 }

@@ -1,10 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { HoldfastError } from '@holdfast/core';
-import { reloadCommand, statusCommand, stopCommand } from './control-commands.js';
+import { metricsCommand, reloadCommand, statusCommand, stopCommand } from './control-commands.js';
+import { devCommand } from './dev.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { runCommand } from './run.js';
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 function fail(err: unknown): never {
   if (err instanceof HoldfastError) {
@@ -15,40 +16,122 @@ function fail(err: unknown): never {
   process.exit(EXIT.FAILED);
 }
 
+const EXIT_CODES_HELP = `
+Exit codes:
+  0 ok   1 reload rolled back or service failed   2 bad usage or config   3 socket could not be opened
+  4 command not found   5 no holder on the control socket   6 control socket already in use`;
+
+const ENV_HELP = `
+Environment:
+  HOLDFAST_CONTROL     control socket path (instead of --control)
+  HOLDFAST_LOG_LEVEL   fatal, error, warn, info (default), debug, trace, silent
+  HOLDFAST_LOG_FORMAT  pretty (default on a TTY) or json (default otherwise)`;
+
 /** Build the `holdfast` program (exported for tests and --help output). */
 export function buildProgram(): Command {
   const program = new Command('holdfast')
     .description('Zero-downtime restarts for services on held sockets (systemd socket-activation protocol).')
     .enablePositionalOptions()
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
-  const controlOpt = ['--control <path>', 'control socket (default: per working directory, or $HOLDFAST_CONTROL)'] as const;
-
-  program.command('run')
-    .description('hold the sockets and run CMD on them; SIGHUP or `holdfast reload` swaps in a new generation')
-    .option('-l, --listen <name=spec>', 'socket to hold, e.g. http=tcp://127.0.0.1:3000 (repeatable)', collect, [])
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `
+Examples:
+  holdfast run -l http=tcp://127.0.0.1:3000 -- node server.mjs     hold port 3000, run the server on it
+  holdfast dev -l http=tcp://127.0.0.1:3000 -- node server.mjs     the same, reloading on every save
+  holdfast reload                                                  blue-green swap (same directory as run)
+  holdfast status                                                  what runs, since when, on which sockets
+Docs: docs/cli.md, docs/config.md, docs/deploy.md, docs/dev.md, docs/systemd-wrapper.md, docs/container.md
+${EXIT_CODES_HELP}
+${ENV_HELP}
+`);
+  const controlOpt = ['--control <path>', 'control socket (default: one per working directory, or $HOLDFAST_CONTROL)'] as const;
+  const configOpt = ['--config <path>', 'config file (default: ./holdfast.config.json or the "holdfast" key of ./package.json)'] as const;
+  // No defaults here: an option that was not given must not override the config file (config.ts applies defaults).
+  const holderOptions = (cmd: Command, dflt: { ready: string; drain: string }) => cmd
+    .option('-l, --listen <name=spec>', 'socket to hold, e.g. http=tcp://127.0.0.1:3000 (repeatable)', collect)
     .option(...controlOpt)
-    .option('--ready-timeout <dur>', 'deadline for READY=1 from a new generation', '30s')
-    .option('--drain-timeout <dur>', 'SIGTERM to SIGKILL deadline for an old generation', '30s')
-    .argument('<command...>', 'the worker command, after --')
-    .passThroughOptions()
-    .addHelpText('after', '\nExample:\n  holdfast run -l http=tcp://127.0.0.1:3000 -- node server.mjs\n')
+    .option(...configOpt)
+    .option('--cwd <dir>', 'working directory of the workers, resolved again for every generation (default: .)')
+    .option('--ready-timeout <dur>', `deadline for READY=1 from a new generation (default: ${dflt.ready})`)
+    .option('--drain-timeout <dur>', `SIGTERM to SIGKILL deadline for an old generation (default: ${dflt.drain})`)
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default: info, or $HOLDFAST_LOG_LEVEL)')
+    .argument('[command...]', 'the worker command, after -- (default: "command" from the config file)')
+    .passThroughOptions();
+
+  holderOptions(program.command('run'), { ready: '30s', drain: '30s' })
+    .description('hold the sockets and run CMD on them; SIGHUP or `holdfast reload` swaps in a new generation')
+    .addHelpText('after', `
+Examples:
+  holdfast run -l http=tcp://127.0.0.1:3000 -- node server.mjs
+  holdfast run -l http=tcp://0.0.0.0:80 -l metrics=tcp://127.0.0.1:9100 --drain-timeout 60s -- node server.mjs
+  holdfast run --cwd /srv/app/current -- node server.mjs     # blue-green: switch the symlink, then reload
+  holdfast run                                               # everything from holdfast.config.json
+${EXIT_CODES_HELP}`)
     .action(async (command: string[], flags) => { await runCommand(flags, command); });
 
+  holderOptions(program.command('dev'), { ready: '10s', drain: '5s' })
+    .description('run CMD and reload it on every change (debounced); a broken edit keeps the last good generation serving')
+    .option('-w, --watch <path>', 'file or directory to watch (repeatable; default: the working directory)', collect)
+    .option('-i, --ignore <glob>', 'glob to ignore, added to node_modules, .git, dist, build, coverage (repeatable)', collect)
+    .option('--debounce <dur>', 'quiet time after the last change before reloading (default: 150ms)')
+    .addHelpText('after', `
+Type rs + Enter to reload by hand. Ctrl-C stops.
+
+Examples:
+  holdfast dev -l http=tcp://127.0.0.1:3000 -- node server.mjs
+  holdfast dev -l http=tcp://127.0.0.1:3000 -w src -i '**/*.test.ts' -- node --import tsx src/server.ts
+${EXIT_CODES_HELP}`)
+    .action(async (command: string[], flags) => { await devCommand(flags, command); });
+
   program.command('reload')
-    .description('start a new generation, wait until it is ready, drain the old one (exit 1 on rollback)')
+    .description('start a new generation, show its progress, drain the old one (exit 1 on rollback)')
     .option(...controlOpt)
-    .action(async (flags) => { process.exitCode = await reloadCommand(flags); });
+    .option(...configOpt)
+    .option('--cwd <dir>', 'deploy this directory (a release) instead; kept only if it gets ready')
+    .option('--json', 'print the progress events as JSON lines')
+    .argument('[command...]', 'deploy this command instead (after --); kept only if it gets ready')
+    .passThroughOptions()
+    .addHelpText('after', `
+Prints each step as it happens: spawned pid, ready after N ms, old generation drained after N ms.
+
+Examples:
+  holdfast reload
+  holdfast reload --cwd /srv/app/releases/v42                 # deploy a release directory
+  holdfast reload -- node server.mjs --port-name http         # change the command (and its arguments)
+  curl -N --unix-socket "$SOCK" -X POST 'http://holdfast/reload?progress=1'
+${EXIT_CODES_HELP}`)
+    .action(async (command: string[], flags) => { process.exitCode = await reloadCommand(flags, command); });
 
   program.command('status')
-    .description('show the workers and sockets of the running holder')
+    .description('show the service, its workers and sockets')
     .option(...controlOpt)
-    .option('--json', 'print the status as JSON')
+    .option(...configOpt)
+    .option('--json', 'print the status as JSON (the body of GET /status)')
+    .addHelpText('after', `
+Examples:
+  holdfast status
+  holdfast status --json | jq '.workers[] | {pid, generation, state}'
+${EXIT_CODES_HELP}`)
     .action(async (flags) => { process.exitCode = await statusCommand(flags); });
+
+  program.command('metrics')
+    .description('print the holder\'s Prometheus metrics (GET /metrics on the control socket)')
+    .option(...controlOpt)
+    .option(...configOpt)
+    .addHelpText('after', `
+Example:
+  holdfast metrics | grep holdfast_swaps_total
+${EXIT_CODES_HELP}`)
+    .action(async (flags) => { process.exitCode = await metricsCommand(flags); });
 
   program.command('stop')
     .description('drain every worker and stop the holder')
     .option(...controlOpt)
+    .option(...configOpt)
+    .addHelpText('after', `
+Example:
+  holdfast stop      # the same as SIGTERM or Ctrl-C to the holder
+${EXIT_CODES_HELP}`)
     .action(async (flags) => { process.exitCode = await stopCommand(flags); });
   return program;
 }

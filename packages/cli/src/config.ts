@@ -1,0 +1,230 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { HoldfastError, parseDuration, parseListen, type SocketSpec } from '@holdfast/core';
+
+/**
+ * Configuration of `holdfast run` and `holdfast dev`, merged from (highest first) command-line flags,
+ * environment variables ($HOLDFAST_CONTROL, $HOLDFAST_LOG_LEVEL), the config file, and the defaults.
+ *
+ * The config file is `holdfast.config.json` in the working directory, or the `"holdfast"` key of its
+ * package.json (having both is refused as ambiguous), or the file `--config PATH` names. Every flag has a key;
+ * unknown keys and bad values are refused with the key, the value and what is expected (docs/config.md).
+ */
+export interface ResolvedConfig {
+  sockets: SocketSpec[];
+  command: string[];
+  cwd: string;
+  controlPath: string | undefined;
+  readyTimeoutMs: number;
+  drainTimeoutMs: number;
+  logLevel: string;
+  watch: string[];
+  ignore: string[];
+  debounceMs: number;
+  /** Where the file config came from, for logs (undefined: none). */
+  source: string | undefined;
+}
+
+/** Flags as commander hands them over (every one optional: absent means "not given"). */
+export interface ConfigFlags {
+  config?: string;
+  listen?: string[];
+  control?: string;
+  readyTimeout?: string;
+  drainTimeout?: string;
+  cwd?: string;
+  logLevel?: string;
+  watch?: string[];
+  ignore?: string[];
+  debounce?: string;
+}
+
+export const CONFIG_FILE = 'holdfast.config.json';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Keys of the config file and what each expects (also the error text). */
+const KEYS = {
+  listen: 'an object of NAME: SPEC, e.g. {"http": "tcp://127.0.0.1:3000"}',
+  command: 'a non-empty array of strings, e.g. ["node", "server.mjs"]',
+  cwd: 'a directory path (relative to the config file)',
+  control: 'a control socket path (relative to the config file)',
+  readyTimeout: 'a duration like 250ms, 30s, 2m or a number of milliseconds',
+  drainTimeout: 'a duration like 250ms, 30s, 2m or a number of milliseconds',
+  logLevel: `one of ${LOG_LEVELS.join(', ')}`,
+  dev: 'an object with watch, ignore and debounce',
+} as const;
+const DEV_KEYS = {
+  watch: 'an array of paths to watch (relative to the config file)',
+  ignore: 'an array of glob patterns, e.g. ["**/*.test.ts"]',
+  debounce: 'a duration like 100ms or a number of milliseconds',
+} as const;
+
+function bad(where: string, key: string, value: unknown, expected: string): HoldfastError {
+  return new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${where}: "${key}" must be ${expected}; got ${JSON.stringify(value)}`,
+    { hint: 'docs/config.md lists every key; command-line flags override the file.' });
+}
+
+function unknownKey(where: string, key: string, value: unknown, known: string[]): HoldfastError {
+  const close = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+  return new HoldfastError('ERR_HOLDFAST_INVALID_OPTION',
+    `${where}: unknown key "${key}" (value ${JSON.stringify(value)}); expected one of ${known.join(', ')}${close ? ` (did you mean "${close}"?)` : ''}`,
+    { hint: 'docs/config.md lists every key.' });
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  }
+  return d[a.length][b.length];
+}
+
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** A validated config file (paths made absolute against the file's directory). */
+interface FileConfig {
+  listen?: SocketSpec[]; command?: string[]; cwd?: string; control?: string; readyTimeoutMs?: number;
+  drainTimeoutMs?: number; logLevel?: string; watch?: string[]; ignore?: string[]; debounceMs?: number;
+}
+
+/**
+ * Validate a parsed config object. `where` names it in errors (e.g. `holdfast.config.json`), `baseDir` anchors
+ * relative paths.
+ * @throws HoldfastError ERR_HOLDFAST_INVALID_OPTION naming the key, the value and what is expected.
+ */
+export function validateConfig(raw: unknown, where: string, baseDir: string): FileConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${where}: the configuration must be a JSON object; got ${JSON.stringify(raw)}`);
+  }
+  const out: FileConfig = {};
+  for (const [key, value] of Object.entries(raw)) {
+    switch (key) {
+      case 'listen': {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(where, key, value, KEYS.listen);
+        out.listen = Object.entries(value).map(([name, spec]) => {
+          if (typeof spec !== 'string') throw bad(where, `listen.${name}`, spec, 'a socket spec string like "tcp://127.0.0.1:3000"');
+          try {
+            return parseListen(`${name}=${spec}`);
+          } catch (err) {
+            throw new HoldfastError('ERR_HOLDFAST_INVALID_SPEC', `${where}: "listen.${name}": ${(err as Error).message}`, { cause: err });
+          }
+        });
+        break;
+      }
+      case 'command':
+        if (!isStringArray(value) || value.length === 0 || value[0] === '') throw bad(where, key, value, KEYS.command);
+        out.command = value;
+        break;
+      case 'cwd':
+      case 'control':
+        if (typeof value !== 'string' || value === '') throw bad(where, key, value, KEYS[key]);
+        out[key] = resolve(baseDir, value);
+        break;
+      case 'readyTimeout':
+      case 'drainTimeout':
+        if (typeof value !== 'string' && typeof value !== 'number') throw bad(where, key, value, KEYS[key]);
+        try { out[key === 'readyTimeout' ? 'readyTimeoutMs' : 'drainTimeoutMs'] = parseDuration(value, key); } catch { throw bad(where, key, value, KEYS[key]); }
+        break;
+      case 'logLevel':
+        if (typeof value !== 'string' || !LOG_LEVELS.includes(value)) throw bad(where, key, value, KEYS.logLevel);
+        out.logLevel = value;
+        break;
+      case 'dev': {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(where, key, value, KEYS.dev);
+        for (const [dk, dv] of Object.entries(value)) {
+          if (dk === 'watch' || dk === 'ignore') {
+            if (!isStringArray(dv)) throw bad(where, `dev.${dk}`, dv, DEV_KEYS[dk]);
+            out[dk] = dk === 'watch' ? dv.map((p) => resolve(baseDir, p)) : dv;
+          } else if (dk === 'debounce') {
+            if (typeof dv !== 'string' && typeof dv !== 'number') throw bad(where, 'dev.debounce', dv, DEV_KEYS.debounce);
+            try { out.debounceMs = parseDuration(dv, 'dev.debounce'); } catch { throw bad(where, 'dev.debounce', dv, DEV_KEYS.debounce); }
+          } else {
+            throw unknownKey(`${where} "dev"`, dk, dv, Object.keys(DEV_KEYS));
+          }
+        }
+        break;
+      }
+      case '$schema':
+        break;
+      default:
+        throw unknownKey(where, key, value, Object.keys(KEYS));
+    }
+  }
+  return out;
+}
+
+function readJson(path: string, where: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${where}: cannot read it (${(err as NodeJS.ErrnoException).code})`, { cause: err });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${where} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Find and validate the config file for `dir`: `explicit` if given, else `holdfast.config.json`, else the
+ * `"holdfast"` key of package.json. Returns null when there is none.
+ */
+export function loadConfigFile(dir: string, explicit?: string): { config: FileConfig; source: string } | null {
+  if (explicit) {
+    const path = isAbsolute(explicit) ? explicit : resolve(dir, explicit);
+    return { config: validateConfig(readJson(path, path), path, dirname(path)), source: path };
+  }
+  const file = join(dir, CONFIG_FILE);
+  const pkgPath = join(dir, 'package.json');
+  const pkg = existsSync(pkgPath) ? readJson(pkgPath, pkgPath) as Record<string, unknown> : null;
+  const inPkg = pkg !== null && typeof pkg === 'object' && 'holdfast' in pkg;
+  if (existsSync(file)) {
+    if (inPkg) {
+      throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `both ${file} and the "holdfast" key of ${pkgPath} configure holdfast`,
+        { hint: 'Keep one of them (or pass --config PATH).' });
+    }
+    return { config: validateConfig(readJson(file, file), file, dir), source: file };
+  }
+  if (inPkg) {
+    const where = `${pkgPath} "holdfast"`;
+    return { config: validateConfig(pkg.holdfast, where, dir), source: where };
+  }
+  return null;
+}
+
+/**
+ * Merge flags, environment, config file and defaults. `command` is what followed `--` (empty: take the file's).
+ * @throws HoldfastError ERR_HOLDFAST_INVALID_OPTION / ERR_HOLDFAST_INVALID_SPEC before anything is opened.
+ */
+export function resolveConfig(flags: ConfigFlags, command: string[], env: NodeJS.ProcessEnv = process.env, dir = process.cwd(),
+  defaults: { readyTimeoutMs: number; drainTimeoutMs: number } = { readyTimeoutMs: 30_000, drainTimeoutMs: 30_000 }): ResolvedConfig {
+  const file = loadConfigFile(dir, flags.config);
+  const f = file?.config ?? {};
+  const logLevel = flags.logLevel ?? env.HOLDFAST_LOG_LEVEL ?? f.logLevel ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    const from = flags.logLevel !== undefined ? '--log-level' : '$HOLDFAST_LOG_LEVEL';
+    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${from} must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(logLevel)}`);
+  }
+  const cmd = command.length > 0 ? command : f.command ?? [];
+  if (cmd.length === 0) {
+    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', 'no command: give it after -- (holdfast run -- node server.mjs) or as "command" in the config file',
+      { hint: 'Run with --help for examples.' });
+  }
+  return {
+    sockets: flags.listen && flags.listen.length > 0 ? flags.listen.map(parseListen) : f.listen ?? [],
+    command: cmd,
+    cwd: flags.cwd !== undefined ? resolve(dir, flags.cwd) : f.cwd ?? dir,
+    // $HOLDFAST_CONTROL is applied by defaultControlPath when this is undefined.
+    controlPath: flags.control !== undefined ? resolve(dir, flags.control) : env.HOLDFAST_CONTROL ? undefined : f.control,
+    readyTimeoutMs: flags.readyTimeout !== undefined ? parseDuration(flags.readyTimeout, '--ready-timeout') : f.readyTimeoutMs ?? defaults.readyTimeoutMs,
+    drainTimeoutMs: flags.drainTimeout !== undefined ? parseDuration(flags.drainTimeout, '--drain-timeout') : f.drainTimeoutMs ?? defaults.drainTimeoutMs,
+    logLevel,
+    watch: flags.watch && flags.watch.length > 0 ? flags.watch.map((p) => resolve(dir, p)) : f.watch ?? [],
+    ignore: [...(f.ignore ?? []), ...(flags.ignore ?? [])],
+    debounceMs: flags.debounce !== undefined ? parseDuration(flags.debounce, '--debounce') : f.debounceMs ?? 150,
+    source: file?.source,
+  };
+}

@@ -1,0 +1,92 @@
+import { createInterface } from 'node:readline';
+import { watch } from 'chokidar';
+import { defaultControlPath, Holder, type Logger, type SwapResult } from '@holdfast/core';
+import { resolveConfig, type ConfigFlags } from './config.js';
+import { cliLogger } from './logger.js';
+import { ignoreFilter } from './watch-filter.js';
+
+/** Dev defaults: a broken edit is reported after 10 s, not 30; an old generation gets 5 s to finish. */
+export const DEV_DEFAULTS = { readyTimeoutMs: 10_000, drainTimeoutMs: 5_000 };
+
+/**
+ * Calls `reload` once per burst: every `trigger` restarts a quiet period of `ms`; when it ends, one reload runs.
+ * A burst that arrives while a reload runs makes exactly one more (the supervisor also coalesces, Invariant 3).
+ */
+export function debounced(ms: number, reload: (changes: string[]) => Promise<void>): { trigger(path: string): void; cancel(): void } {
+  let timer: NodeJS.Timeout | null = null;
+  let pending: string[] = [];
+  let running: Promise<void> | null = null;
+  const fire = () => {
+    timer = null;
+    if (running) { timer = setTimeout(fire, ms); return; }
+    const changes = pending;
+    pending = [];
+    running = reload(changes).finally(() => { running = null; });
+  };
+  return {
+    trigger(path) {
+      pending.push(path);
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(fire, ms);
+    },
+    cancel() { if (timer) clearTimeout(timer); timer = null; },
+  };
+}
+
+function report(log: Logger, why: string, r: SwapResult): void {
+  if (r.ok) {
+    log.info({ why, generation: r.generation, pid: r.pid, readyMs: Math.round(r.readyMs) },
+      `reloaded: generation ${r.generation} (pid ${r.pid}) ready in ${Math.round(r.readyMs)} ms`);
+  } else {
+    log.error({ why, generation: r.generation, pid: r.pid, code: r.error.code },
+      `reload failed: ${r.error.message}. ${r.error.hint} Save again to retry, or type rs + Enter.`);
+  }
+}
+
+/**
+ * `holdfast dev`: `run` plus a file watcher. Every burst of changes (debounced) is one blue-green reload on the
+ * same sockets, so a request during a reload waits instead of being refused; a broken edit leaves the last good
+ * generation serving and the next save tries again. `rs` + Enter reloads by hand (as in nodemon).
+ * Resolves when the holder has stopped (Ctrl-C).
+ */
+export async function devCommand(flags: ConfigFlags, command: string[]): Promise<void> {
+  const cfg = resolveConfig(flags, command, process.env, process.cwd(), DEV_DEFAULTS);
+  const log = cliLogger(cfg.logLevel);
+  if (cfg.source) log.info({ config: cfg.source }, 'configuration loaded');
+  const [cmd, ...args] = cfg.command;
+  const holder = await Holder.start({
+    sockets: cfg.sockets, command: cmd, args, cwd: cfg.cwd, controlPath: cfg.controlPath ?? defaultControlPath(),
+    readyTimeoutMs: cfg.readyTimeoutMs, drainTimeoutMs: cfg.drainTimeoutMs, logger: log,
+  });
+  holder.installSignalHandlers();
+
+  const reload = async (why: string) => {
+    try {
+      report(log, why, await holder.reload());
+    } catch (err) {
+      log.warn({ why, err: (err as Error).message }, 'reload not started');
+    }
+  };
+  const roots = cfg.watch.length > 0 ? cfg.watch : [cfg.cwd];
+  const burst = debounced(cfg.debounceMs, async (changes) => {
+    const shown = changes.slice(0, 3).join(', ') + (changes.length > 3 ? ` and ${changes.length - 3} more` : '');
+    log.info({ changes: changes.length }, `change: ${shown}; reloading`);
+    await reload('change');
+  });
+  const watcher = watch(roots, { ignored: ignoreFilter(roots, cfg.ignore), ignoreInitial: true, atomic: true });
+  watcher.on('all', (_event, path) => burst.trigger(path));
+  watcher.on('error', (err) => log.warn({ err: (err as Error).message }, 'watch error'));
+  watcher.on('ready', () => log.info({ watch: roots, debounceMs: cfg.debounceMs }, 'watching for changes (type rs + Enter to reload by hand)'));
+
+  // nodemon's manual restart: a line "rs" on stdin.
+  const rl = process.stdin.readable ? createInterface({ input: process.stdin, terminal: false }) : null;
+  rl?.on('line', (line) => {
+    if (line.trim() === 'rs') { log.info('rs: reloading'); void reload('rs'); }
+  });
+
+  await holder.stopped;
+  burst.cancel();
+  rl?.close();
+  process.stdin.unref?.();
+  await watcher.close();
+}
