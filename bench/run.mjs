@@ -48,9 +48,9 @@ const cfg = {
   throughputRuns: Number(opt.runs ?? (Q ? 1 : 5)), // alternating runs of the steady-load figures (the noisiest)
   steadySeconds: Q ? 1 : 6,
   idleReloadsPerRun: Q ? 1 : 3, // holdfast and PM2 with no load, for reload duration / start-up time
-  reloadsPerRun: Q ? 1 : 10, // holdfast and PM2, under autocannon
+  reloadsPerRun: Q ? 1 : 8, // holdfast and PM2, under autocannon
   nodemonRestartsPerRun: Q ? 1 : 4,
-  undiciReloadsPerRun: Q ? 1 : 5,
+  undiciReloadsPerRun: Q ? 1 : 4,
   undiciSystems: Q ? ['holdfast'] : ['holdfast', 'pm2', 'nodemon'],
   gapMs: Q ? 200 : 700,
   steadyMsBeforeReloads: Q ? 500 : 2000,
@@ -58,7 +58,7 @@ const cfg = {
   udpSwaps: Q ? 2 : 100,
   udpRate: 5000,
   soakReloads: Number(opt.reloads ?? (Q ? 2 : 1000)),
-  soakReloadsPm2: Q ? 0 : Math.min(200, Number(opt.reloads ?? 200)),
+  soakReloadsPm2: Q ? 0 : Math.min(100, Number(opt.reloads ?? 100)), // pm2 reloads are slower; its daemon's growth shows in 100
   connections: 50,
 };
 const log = (m) => process.stderr.write(`[bench ${((performance.now()) / 1000).toFixed(0)}s] ${m}\n`);

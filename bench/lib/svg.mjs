@@ -18,6 +18,8 @@ export function chart({ title, subtitle, panels }) {
   const width = panels.length * W + (panels.length - 1) * gap + 20;
   const height = H + 70;
   const perSec = (p, n) => (n * 1000) / p.binMs;
+  // One time scale for every panel, so that the systems compare side by side.
+  const totalMs = Math.max(...panels.map((p) => Math.max(p.binMs, p.bins.length * p.binMs)));
   const yMax = niceMax(Math.max(1, ...panels.flatMap((p) => p.bins.map((b) => perSec(p, b.ok + b.err)))));
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif" font-size="11">`);
@@ -27,7 +29,6 @@ export function chart({ title, subtitle, panels }) {
   panels.forEach((p, k) => {
     const x0 = 10 + k * (W + gap); const y0 = 44;
     const pw = W - padL - padR; const ph = H - padT - padB;
-    const totalMs = Math.max(p.binMs, p.bins.length * p.binMs);
     const X = (ms) => x0 + padL + (ms / totalMs) * pw;
     const Y = (v) => y0 + padT + ph - (v / yMax) * ph;
     out.push(`<g>`);
