@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { watch } from 'chokidar';
 import { defaultControlPath, Holder, type Logger, type SwapResult } from '@holdfast/core';
@@ -54,6 +56,7 @@ export async function devCommand(flags: ConfigFlags, command: string[]): Promise
   const log = cliLogger(cfg.logLevel);
   if (cfg.source) log.info({ config: cfg.source }, 'configuration loaded');
   const [cmd, ...args] = cfg.command;
+  if (cfg.controlPath) mkdirSync(dirname(cfg.controlPath), { recursive: true, mode: 0o700 });
   const holder = await Holder.start({
     sockets: cfg.sockets, command: cmd, args, cwd: cfg.cwd, controlPath: cfg.controlPath ?? defaultControlPath(),
     readyTimeoutMs: cfg.readyTimeoutMs, drainTimeoutMs: cfg.drainTimeoutMs, logger: log,
@@ -69,7 +72,7 @@ export async function devCommand(flags: ConfigFlags, command: string[]): Promise
   };
   const roots = cfg.watch.length > 0 ? cfg.watch : [cfg.cwd];
   const burst = debounced(cfg.debounceMs, async (changes) => {
-    const shown = changes.slice(0, 3).join(', ') + (changes.length > 3 ? ` and ${changes.length - 3} more` : '');
+    const shown = changes.slice(0, 3).map((c) => relative(cfg.cwd, c) || c).join(', ') + (changes.length > 3 ? ` and ${changes.length - 3} more` : '');
     log.info({ changes: changes.length }, `change: ${shown}; reloading`);
     await reload('change');
   });

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { defaultControlPath, Holder } from '@holdfast/core';
 import { resolveConfig, type ConfigFlags } from './config.js';
 import { cliLogger } from './logger.js';
@@ -12,9 +14,12 @@ export async function runCommand(flags: ConfigFlags, command: string[]): Promise
   const log = cliLogger(cfg.logLevel);
   if (cfg.source) log.info({ config: cfg.source }, 'configuration loaded');
   const [cmd, ...args] = cfg.command;
+  if (cfg.controlPath) mkdirSync(dirname(cfg.controlPath), { recursive: true, mode: 0o700 });
   const holder = await Holder.start({
     sockets: cfg.sockets, command: cmd, args, cwd: cfg.cwd, controlPath: cfg.controlPath ?? defaultControlPath(),
     readyTimeoutMs: cfg.readyTimeoutMs, drainTimeoutMs: cfg.drainTimeoutMs, logger: log,
+    workers: cfg.workers, reloadStrategy: cfg.reloadStrategy, maxExtra: cfg.maxExtra, settleMs: cfg.settleMs,
+    watchdogMs: cfg.watchdogMs, maxFailures: cfg.maxRestarts,
   });
   holder.installSignalHandlers();
   await holder.stopped;
