@@ -64,9 +64,8 @@ function compute(): { fds: ListenFd[]; status: ListenFdsStatus } {
       const code = (cause as { code?: string }).code ?? 'error';
       throw new HoldfastAdapterError('ERR_HOLDFAST_BAD_LISTEN_FD', `inherited fd ${fd} ("${name}") is not usable (${code}); expected an open socket (LISTEN_FDS=${count})`, { cause });
     }
-    if (info.kind !== 'socket') {
-      throw new HoldfastAdapterError('ERR_HOLDFAST_BAD_LISTEN_FD', `inherited fd ${fd} ("${name}") is a ${info.kind}; expected a socket`);
-    }
+    // Not only sockets: a systemd .socket unit (and holdfast) also passes FIFOs, message queues and special files.
+    // Whether an fd is the kind its user expects is checked by name with listenFds({ NAME: expectation }).
     // Our own children must not inherit the holder's sockets (DESIGN invariant 6 seen from the worker).
     native.setCloexec(fd, true);
     info = { ...info, cloexec: true };
@@ -83,10 +82,14 @@ function compute(): { fds: ListenFd[]; status: ListenFdsStatus } {
  * call (sd_listen_fds(3) with unset_environment). Memoised: later calls return the same array (or rethrow
  * the same error).
  *
+ * Any kind of fd is adopted (sockets, FIFOs, message queues, special files: all a systemd .socket unit passes);
+ * `expect` checks named fds as sd_is_socket(3) and its friends do (kind, family, type, listening, port, path).
+ *
  * @throws HoldfastAdapterError 'ERR_HOLDFAST_BAD_LISTEN_FD' when LISTEN_FDS is malformed or an announced fd
- *   is closed or not a socket.
+ *   is closed; 'ERR_HOLDFAST_NO_LISTEN_FD' / 'ERR_HOLDFAST_FD_MISMATCH' when `expect` names an fd that is missing
+ *   or is not what it says, naming the fd, what it is and what was expected.
  */
-export function listenFds(): ListenFd[] {
+export function listenFds(expect?: Readonly<Record<string, FdExpectation>>): ListenFd[] {
   if (memo === undefined) {
     try {
       memo = compute();
@@ -95,7 +98,57 @@ export function listenFds(): ListenFd[] {
     }
   }
   if ('error' in memo) throw memo.error;
+  if (expect) {
+    for (const [name, want] of Object.entries(expect)) {
+      const got = memo.fds.find((l) => l.name === name);
+      if (!got) {
+        const list = memo.fds.map((l) => `"${l.name}"`).join(', ') || 'none';
+        throw new HoldfastAdapterError('ERR_HOLDFAST_NO_LISTEN_FD', `no inherited fd named "${name}"; inherited: ${list}`);
+      }
+      const why = mismatch(got.info, want);
+      if (why) throw new HoldfastAdapterError('ERR_HOLDFAST_FD_MISMATCH', `inherited fd ${got.fd} ("${name}") is ${why}`);
+    }
+  }
   return memo.fds;
+}
+
+/**
+ * What an inherited fd must be, as sd_is_socket(3), sd_is_socket_inet(3), sd_is_socket_unix(3), sd_is_fifo(3) and
+ * sd_is_special(3) check it. Unset fields are not checked. `family: 'inet-any'` accepts inet and inet6.
+ */
+export interface FdExpectation {
+  kind?: 'socket' | 'fifo' | 'special';
+  family?: 'inet' | 'inet6' | 'inet-any' | 'unix' | 'netlink';
+  type?: 'stream' | 'dgram' | 'seqpacket' | 'raw';
+  /** SO_ACCEPTCONN (stream and seqpacket sockets). */
+  listening?: boolean;
+  /** inet: the bound port; unix: the bound path ('@name' for abstract). */
+  port?: number;
+  path?: string;
+}
+
+function describeFd(info: FdInfo): string {
+  if (info.kind !== 'socket') return `a ${info.kind}`;
+  const where = info.port !== undefined ? ` on port ${info.port}` : info.path ? ` on ${info.path}` : '';
+  return `a ${info.listening ? 'listening ' : info.type === 'stream' || info.type === 'seqpacket' ? 'non-listening ' : ''}${info.family} ${info.type} socket${where}`;
+}
+
+/** Why `info` does not meet `want` ("a inet dgram socket; expected a stream socket"), or undefined. */
+function mismatch(info: FdInfo, want: FdExpectation): string | undefined {
+  const kind = want.kind ?? (want.family || want.type || want.listening !== undefined || want.port !== undefined ? 'socket' : undefined);
+  const fail = (expected: string) => `${describeFd(info)}; expected ${expected}`;
+  if (kind === 'special') return info.kind === 'char' || info.kind === 'file' || info.kind === 'block' ? undefined : fail('a special file or character device');
+  if (kind === 'fifo') return info.kind === 'fifo' ? undefined : fail('a FIFO');
+  if (kind !== 'socket') return undefined;
+  if (info.kind !== 'socket') return fail('a socket');
+  if (want.family === 'inet-any' ? info.family !== 'inet' && info.family !== 'inet6' : want.family && info.family !== want.family) {
+    return fail(`an ${want.family === 'inet-any' ? 'inet or inet6' : want.family} socket`);
+  }
+  if (want.type && info.type !== want.type) return fail(`a ${want.type} socket`);
+  if (want.listening !== undefined && info.listening !== want.listening) return fail(want.listening ? 'a listening socket' : 'a socket that is not listening');
+  if (want.port !== undefined && info.port !== want.port) return fail(`a socket on port ${want.port}`);
+  if (want.path !== undefined && info.path !== want.path) return fail(`a socket on ${want.path}`);
+  return undefined;
 }
 
 /** How the last listenFds() call decided (computes it if needed). */
