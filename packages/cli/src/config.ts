@@ -21,6 +21,13 @@ export interface ResolvedConfig {
   watch: string[];
   ignore: string[];
   debounceMs: number;
+  /** Supervisor settings (docs/faults.md); undefined = core's default. */
+  workers: number | undefined;
+  reloadStrategy: 'rolling' | 'all-at-once' | undefined;
+  maxExtra: number | undefined;
+  settleMs: number | undefined;
+  watchdogMs: number | undefined;
+  maxRestarts: number | undefined;
   /** Where the file config came from, for logs (undefined: none). */
   source: string | undefined;
 }
@@ -37,6 +44,12 @@ export interface ConfigFlags {
   watch?: string[];
   ignore?: string[];
   debounce?: string;
+  workers?: string;
+  reloadStrategy?: string;
+  maxExtra?: string;
+  settle?: string;
+  watchdog?: string;
+  maxRestarts?: string;
 }
 
 export const CONFIG_FILE = 'holdfast.config.json';
@@ -51,6 +64,12 @@ const KEYS = {
   readyTimeout: 'a duration like 250ms, 30s, 2m or a number of milliseconds',
   drainTimeout: 'a duration like 250ms, 30s, 2m or a number of milliseconds',
   logLevel: `one of ${LOG_LEVELS.join(', ')}`,
+  workers: 'a whole number of worker processes, 1 to 1024',
+  reloadStrategy: 'one of rolling, all-at-once',
+  maxExtra: 'a whole number of extra processes allowed during a swap, 1 to 1024',
+  settle: 'a duration like 300ms or a number of milliseconds',
+  watchdog: 'a duration like 10s, or 0 to disable',
+  maxRestarts: 'a whole number of consecutive failures before the service is marked failed, 1 to 1000000',
   dev: 'an object with watch, ignore and debounce',
 } as const;
 const DEV_KEYS = {
@@ -86,6 +105,26 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
 interface FileConfig {
   listen?: SocketSpec[]; command?: string[]; cwd?: string; control?: string; readyTimeoutMs?: number;
   drainTimeoutMs?: number; logLevel?: string; watch?: string[]; ignore?: string[]; debounceMs?: number;
+  workers?: number; reloadStrategy?: 'rolling' | 'all-at-once'; maxExtra?: number; settleMs?: number; watchdogMs?: number;
+  maxRestarts?: number;
+}
+
+const INT_LIMITS = { workers: 1024, maxExtra: 1024, maxRestarts: 1_000_000 } as const;
+
+/** A whole number in 1..max from a flag or a config value, or undefined when absent. */
+function parseCount(value: string | number | undefined, what: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${what} must be a whole number from 1 to ${max}; got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function parseStrategy(value: string | undefined, what: string): 'rolling' | 'all-at-once' | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'rolling' || value === 'all-at-once') return value;
+  throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${what} must be one of rolling, all-at-once; got ${JSON.stringify(value)}`);
 }
 
 /**
@@ -145,6 +184,21 @@ export function validateConfig(raw: unknown, where: string, baseDir: string): Fi
         }
         break;
       }
+      case 'workers':
+      case 'maxExtra':
+      case 'maxRestarts':
+        if (typeof value !== 'number' && typeof value !== 'string') throw bad(where, key, value, KEYS[key]);
+        try { out[key] = parseCount(value, key, INT_LIMITS[key]); } catch { throw bad(where, key, value, KEYS[key]); }
+        break;
+      case 'reloadStrategy':
+        if (value !== 'rolling' && value !== 'all-at-once') throw bad(where, key, value, KEYS[key]);
+        out.reloadStrategy = value;
+        break;
+      case 'settle':
+      case 'watchdog':
+        if (typeof value !== 'string' && typeof value !== 'number') throw bad(where, key, value, KEYS[key]);
+        try { out[key === 'settle' ? 'settleMs' : 'watchdogMs'] = parseDuration(value, key); } catch { throw bad(where, key, value, KEYS[key]); }
+        break;
       case '$schema':
         break;
       default:
@@ -225,6 +279,12 @@ export function resolveConfig(flags: ConfigFlags, command: string[], env: NodeJS
     watch: flags.watch && flags.watch.length > 0 ? flags.watch.map((p) => resolve(dir, p)) : f.watch ?? [],
     ignore: [...(f.ignore ?? []), ...(flags.ignore ?? [])],
     debounceMs: flags.debounce !== undefined ? parseDuration(flags.debounce, '--debounce') : f.debounceMs ?? 150,
+    workers: parseCount(flags.workers, '--workers', INT_LIMITS.workers) ?? f.workers,
+    reloadStrategy: parseStrategy(flags.reloadStrategy, '--reload-strategy') ?? f.reloadStrategy,
+    maxExtra: parseCount(flags.maxExtra, '--max-extra', INT_LIMITS.maxExtra) ?? f.maxExtra,
+    settleMs: flags.settle !== undefined ? parseDuration(flags.settle, '--settle') : f.settleMs,
+    watchdogMs: flags.watchdog !== undefined ? parseDuration(flags.watchdog, '--watchdog') : f.watchdogMs,
+    maxRestarts: parseCount(flags.maxRestarts, '--max-restarts', INT_LIMITS.maxRestarts) ?? f.maxRestarts,
     source: file?.source,
   };
 }

@@ -55,6 +55,12 @@ ${ENV_HELP}
     .option('--ready-timeout <dur>', `deadline for READY=1 from a new generation (default: ${dflt.ready})`)
     .option('--drain-timeout <dur>', `SIGTERM to SIGKILL deadline for an old generation (default: ${dflt.drain})`)
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default: info, or $HOLDFAST_LOG_LEVEL)')
+    .option('--workers <n>', 'worker processes sharing the sockets (default: 1)')
+    .option('--reload-strategy <s>', 'rolling (max-extra at a time) or all-at-once (default: rolling)')
+    .option('--max-extra <n>', 'processes allowed beyond --workers during a swap, starting and draining ones included (default: 1; all-at-once: workers)')
+    .option('--settle <dur>', 'a new worker must stay up this long after READY=1 to count as ready (default: 300ms)')
+    .option('--watchdog <dur>', 'hand WATCHDOG_USEC to workers and replace one that stops sending WATCHDOG=1 (default: off)')
+    .option('--max-restarts <n>', 'consecutive failed starts/crashes before the service is marked failed (default: 10)')
     .argument('[command...]', 'the worker command, after -- (default: "command" from the config file)')
     .passThroughOptions();
 

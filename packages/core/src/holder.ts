@@ -9,11 +9,30 @@ import { realProcessHost, type ProcessHost } from './process-host.js';
 import { NotifyHub } from './readiness.js';
 import { closeSockets, openSockets, type HeldSocket } from './socket-table.js';
 import type { SocketSpec } from './socket-spec.js';
-import { Supervisor, type LaunchSpec, type SupervisorStatus, type SwapResult } from './supervisor.js';
+import { Supervisor, type LaunchSpec, type ReloadStrategy, type SupervisorStatus, type SwapResult } from './supervisor.js';
 import type { BackoffOptions } from './backoff.js';
 import { createMetrics, type HolderMetrics } from './metrics.js';
 import { reloadProgressStream } from './reload-progress.js';
 import { SystemdPeer } from './systemd-peer.js';
+
+/**
+ * openSockets, retrying EADDRINUSE for up to `retryMs`: after a holder was SIGKILLed, its draining workers
+ * close their copies of the listening sockets within moments, and a holder started again at once must not fail
+ * because of them. A port really held by another program is still reported, after `retryMs`.
+ */
+async function openSocketsRetrying(specs: SocketSpec[], retryMs: number, log: Logger): Promise<HeldSocket[]> {
+  const deadline = performance.now() + retryMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await openSockets(specs);
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause;
+      if (cause?.code !== 'EADDRINUSE' || performance.now() >= deadline) throw err;
+      if (attempt === 0) log.warn({ err: (err as Error).message, retryMs }, 'address in use; retrying (a previous holder\'s workers may still be closing it)');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 
 /** Everything `holdfast run` configures. Durations in milliseconds. */
 export interface HolderOptions {
@@ -29,7 +48,20 @@ export interface HolderOptions {
   /** Default 30000 ms. */
   drainTimeoutMs?: number;
   backoff?: BackoffOptions;
+  /** Consecutive failed starts/crashes before the service is marked failed. Default 10. */
   maxFailures?: number;
+  /** Worker processes sharing the sockets. Default 1. */
+  workers?: number;
+  /** How a reload replaces N workers. Default 'rolling'. */
+  reloadStrategy?: ReloadStrategy;
+  /** Extra processes allowed beyond `workers` during swaps, starting and draining ones included. */
+  maxExtra?: number;
+  /** A new worker must stay up this long after READY=1 to count as ready. Default 300 ms. */
+  settleMs?: number;
+  /** WATCHDOG_USEC handed to workers, in ms; 0 (default) disables the watchdog. */
+  watchdogMs?: number;
+  /** How long to keep retrying a socket whose address is in use at start. Default 2000 ms. */
+  bindRetryMs?: number;
   logger?: Logger;
   host?: ProcessHost;
 }
@@ -68,6 +100,8 @@ export class Holder {
       command: opts.command, args: opts.args, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, sockets,
       readyTimeoutMs: opts.readyTimeoutMs ?? 30_000, drainTimeoutMs: opts.drainTimeoutMs ?? 30_000,
       backoff: opts.backoff, maxFailures: opts.maxFailures,
+      workers: opts.workers, reloadStrategy: opts.reloadStrategy, maxExtra: opts.maxExtra,
+      settleMs: opts.settleMs, watchdogMs: opts.watchdogMs,
     }, opts.host ?? realProcessHost, notify, log);
     this.metrics = createMetrics(this.supervisor);
   }
@@ -82,7 +116,7 @@ export class Holder {
     const log = opts.logger ?? createLogger();
     const cwd = opts.cwd ?? process.cwd();
     resolveCommand(opts.command, cwd, opts.env ?? process.env);
-    const sockets = await openSockets(opts.sockets);
+    const sockets = await openSocketsRetrying(opts.sockets, opts.bindRetryMs ?? 2000, log);
     let notify: NotifyHub | null = null;
     try {
       notify = new NotifyHub(log);
