@@ -4,6 +4,7 @@ import { metricsCommand, reloadCommand, statusCommand, stopCommand } from './con
 import { devCommand } from './dev.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { runCommand } from './run.js';
+import { unitCommand } from './unit-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -88,6 +89,17 @@ Examples:
   holdfast dev -l http=tcp://127.0.0.1:3000 -w src -i '**/*.test.ts' -- node --import tsx src/server.ts
 ${EXIT_CODES_HELP}`)
     .action(async (command: string[], flags) => { await devCommand(flags, command); });
+
+  holderOptions(program.command('unit'), { ready: '30s', drain: '30s' })
+    .description('print the systemd .socket and .service units that run this holder with the same sockets and command')
+    .option('--name <service>', 'service name (default: the directory name)')
+    .option('--out <dir>', 'write the unit files into DIR instead of printing them')
+    .addHelpText('after', `
+Examples:
+  holdfast unit -l http=tcp://0.0.0.0:8080 --name app -- node server.mjs
+  holdfast unit --name app --out ./deploy/systemd          # from holdfast.config.json
+${EXIT_CODES_HELP}`)
+    .action((command: string[], flags) => { process.exitCode = unitCommand(flags, command); });
 
   program.command('reload')
     .description('start a new generation, show its progress, drain the old one (exit 1 on rollback)')

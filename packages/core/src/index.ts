@@ -27,3 +27,4 @@ export * from './control-server.js';
 export * from './command.js';
 export * from './log.js';
 export * from './holder.js';
+export * from './unit-file.js';
