@@ -1,5 +1,6 @@
 // Supervisor hardening: every fault has a defined outcome, under load, and the old generation keeps serving.
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, childrenOf, fixture, HolderProcess, reloadWith, sleep, until } from './helpers/holdfast.js';
 import { startLoad, type LoadReport } from './helpers/load.js';
@@ -128,4 +129,19 @@ it('--workers 3: N processes share the socket, rolling reload keeps at most 4 al
   expect(after.workers.filter((w) => w.generation === after.generation && w.state === 'ready')).toHaveLength(3);
   const report = await load.stop();
   expect(failedOf(report)).toBe(0);
+});
+
+it('orphans a worker leaves behind are reaped while running and ended at the final stop', async () => {
+  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--', node, fixture('spawns-orphan.mjs')]);
+  await holder.waitReady(1);
+  await until(() => /orphan=(\d+) zombie=(\d+)/.test(holder!.output), 5000, 'orphan pids');
+  const [, orphan, zombie] = /orphan=(\d+) zombie=(\d+)/.exec(holder.output)!.map(Number);
+  const ppid = (pid: number) => { try { return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]); } catch { return 0; } };
+  // The setsid'd orphan was reparented to the holder (child subreaper), not to init.
+  await until(() => ppid(orphan) === holder!.proc.pid, 5000, 'the orphan to be reparented to the holder');
+  // The exited one is reaped: no zombie stays in the process table.
+  await until(() => !existsSync(`/proc/${zombie}`), 5000, 'the zombie to be reaped');
+  await holder.stop();
+  expect(alive(orphan)).toBe(false);
+  expect(existsSync(`/proc/${orphan}`)).toBe(false);
 });

@@ -14,6 +14,7 @@ import type { BackoffOptions } from './backoff.js';
 import { createMetrics, type HolderMetrics } from './metrics.js';
 import { reloadProgressStream } from './reload-progress.js';
 import { SystemdPeer } from './systemd-peer.js';
+import { OrphanReaper } from './orphan-reaper.js';
 
 /**
  * openSockets, retrying EADDRINUSE for up to `retryMs`: after a holder was SIGKILLed, its draining workers
@@ -90,6 +91,8 @@ export class Holder {
   private stopping: Promise<void> | null = null;
   /** sd_notify to our own supervisor (systemd) when NOTIFY_SOCKET was set; see systemd-peer.ts. */
   private peer: SystemdPeer | null = null;
+  /** Reaps and, at the final stop, ends processes orphaned by workers (orphan-reaper.ts). */
+  private readonly reaper: OrphanReaper;
   private control: FastifyInstance | null = null;
   private readonly signalHandlers: [NodeJS.Signals, () => void][] = [];
 
@@ -104,6 +107,7 @@ export class Holder {
       settleMs: opts.settleMs, watchdogMs: opts.watchdogMs,
     }, opts.host ?? realProcessHost, notify, log);
     this.metrics = createMetrics(this.supervisor);
+    this.reaper = new OrphanReaper((pid) => this.supervisor.isWorkerPid(pid), log);
   }
 
   /**
@@ -131,6 +135,7 @@ export class Holder {
       for (const s of sockets) log.info({ name: s.name, bound: s.bound }, 'holding socket');
       log.info({ controlPath: opts.controlPath }, 'control API listening');
       holder.peer = SystemdPeer.fromEnv(log)?.attach(holder.supervisor, sockets) ?? null;
+      holder.reaper.start();
       void holder.supervisor.start();
       return holder;
     } catch (err) {
@@ -179,6 +184,8 @@ export class Holder {
     this.stopping ??= (async () => {
       this.peer?.stopping();
       await this.supervisor.stop();
+      await this.reaper.endOrphans();
+      this.reaper.stop();
       await this.control?.close().catch(() => {});
       this.notify.close();
       closeSockets(this.sockets, { unlink: true });

@@ -28,3 +28,4 @@ export * from './command.js';
 export * from './log.js';
 export * from './holder.js';
 export * from './unit-file.js';
+export * from './orphan-reaper.js';

@@ -150,6 +150,12 @@ export class Supervisor extends EventEmitter {
     return this.request('reload');
   }
 
+  /** Is `pid` one of the worker processes this supervisor spawned and has not yet seen exit? */
+  isWorkerPid(pid: number): boolean {
+    for (const w of this.workers) if (w.pid === pid) return true;
+    return false;
+  }
+
   /** The command, arguments and directory the next generation runs with. */
   get launchSpec(): LaunchSpec {
     return { ...this.launch };

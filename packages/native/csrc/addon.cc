@@ -23,7 +23,9 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -492,6 +494,18 @@ class NotifyPoller : public Napi::ObjectWrap<NotifyPoller> {
   bool polling_ = false;
 };
 
+// waitpid(pid, WNOHANG): the pid if it was a zombie and is now reaped, 0 if it still runs, -errno.
+// Only for pids libuv did not spawn (libuv reaps its own children).
+Napi::Value ReapChild(const Napi::CallbackInfo& info) {
+  int status = 0;
+  return Ret(info.Env(), waitpid(IntArg(info, 0), &status, WNOHANG));
+}
+
+// prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants are reparented to us instead of init.
+Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
+  return Ret(info.Env(), prctl(PR_SET_CHILD_SUBREAPER, info[0].ToBoolean().Value() ? 1 : 0, 0, 0, 0));
+}
+
 Napi::Object Constants(Napi::Env env) {
   Napi::Object c = Napi::Object::New(env);
 #define C(name) c.Set(#name, static_cast<double>(name))
@@ -534,6 +548,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("inspect", Napi::Function::New(env, Inspect, "inspect"));
   exports.Set("peerCred", Napi::Function::New(env, PeerCred, "peerCred"));
   exports.Set("notifySend", Napi::Function::New(env, NotifySend, "notifySend"));
+  exports.Set("reapChild", Napi::Function::New(env, ReapChild, "reapChild"));
+  exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
   exports.Set("NotifyPoller", NotifyPoller::Define(env));
   return exports;
 }

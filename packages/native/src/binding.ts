@@ -101,6 +101,10 @@ export interface NativeBinding {
   inspect(fd: number): Raw<RawFdInfo>;
   peerCred(fd: number): Raw<{ pid: number; uid: number; gid: number }>;
   notifySend(addr: Buffer, payload: Buffer, fds: number[]): 0 | RawFailure;
+  /** waitpid(pid, WNOHANG): pid when reaped, 0 while it runs, -errno. */
+  reapChild(pid: number): number;
+  /** prctl(PR_SET_CHILD_SUBREAPER, on). */
+  setChildSubreaper(on: boolean): number;
   NotifyPoller: new (
     fd: number,
     cb: (pid: number, uid: number, gid: number, data: Buffer, fds: number[]) => void,

@@ -1,0 +1,82 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { reapChild, setChildSubreaper } from '@holdfast/native';
+import type { Logger } from 'pino';
+
+/** state and ppid of a process from /proc/<pid>/stat, or null if it is gone. */
+function statOf(pid: number): { state: string; ppid: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: f[0], ppid: Number(f[1]) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Orphans are the holder's business (invariant 5). The holder makes itself a child subreaper
+ * (PR_SET_CHILD_SUBREAPER), so a worker's double-forked or setsid()-escaped descendants are reparented to it
+ * instead of init; as PID 1 in a container it gets every orphan anyway. Node reaps only the children it spawned,
+ * so this reaps the other zombies (every `intervalMs`), and on the holder's final stop ends the live ones:
+ * SIGTERM, then SIGKILL after `graceMs`.
+ */
+export class OrphanReaper {
+  private timer: NodeJS.Timeout | null = null;
+  /** Zombies reaped so far. */
+  reaped = 0;
+
+  /** `isWorker(pid)`: pids child_process spawned and libuv will reap; never touched here. */
+  constructor(private readonly isWorker: (pid: number) => boolean, private readonly log: Logger, private readonly intervalMs = 1000) {}
+
+  start(): void {
+    try {
+      setChildSubreaper(true);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'cannot become a child subreaper; orphans of workers go to init');
+    }
+    this.timer = setInterval(() => this.reap(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Children of the holder that are not workers: live orphans and zombies. */
+  private orphans(): { pid: number; zombie: boolean }[] {
+    const out: { pid: number; zombie: boolean }[] = [];
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      const pid = Number(d);
+      const st = statOf(pid);
+      if (st && st.ppid === process.pid && !this.isWorker(pid)) out.push({ pid, zombie: st.state === 'Z' });
+    }
+    return out;
+  }
+
+  /** Reap every zombie orphan now. */
+  reap(): number {
+    let n = 0;
+    for (const o of this.orphans()) {
+      if (o.zombie && reapChild(o.pid)) n++;
+    }
+    if (n > 0) this.log.debug({ reaped: n }, 'reaped orphaned processes');
+    this.reaped += n;
+    return n;
+  }
+
+  /** Final stop: SIGTERM to every live orphan, SIGKILL to those left after `graceMs`, reap them all. */
+  async endOrphans(graceMs = 2000): Promise<number> {
+    const live = this.orphans().filter((o) => !o.zombie).map((o) => o.pid);
+    if (live.length > 0) this.log.info({ pids: live }, `ending ${live.length} orphaned process(es) left by workers`);
+    const signal = (sig: NodeJS.Signals) => { for (const pid of live) { try { process.kill(pid, sig); } catch { /* gone */ } } };
+    signal('SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && this.orphans().some((o) => !o.zombie)) await new Promise((r) => setTimeout(r, 50));
+    if (this.orphans().some((o) => !o.zombie)) signal('SIGKILL');
+    await new Promise((r) => setTimeout(r, 50));
+    this.reap();
+    return live.length;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
