@@ -23,7 +23,9 @@ export function exitCodeFor(code: HoldfastErrorCode | string | undefined): numbe
     case 'ERR_HOLDFAST_INVALID_OPTION':
     case 'ERR_HOLDFAST_DUPLICATE_SOCKET':
       return EXIT.USAGE;
-    case 'ERR_HOLDFAST_SOCKET_OPEN': return EXIT.SOCKET;
+    case 'ERR_HOLDFAST_SOCKET_OPEN':
+    case 'ERR_HOLDFAST_INHERITED_FD':
+      return EXIT.SOCKET;
     case 'ERR_HOLDFAST_COMMAND_NOT_FOUND': return EXIT.COMMAND_NOT_FOUND;
     case 'ERR_HOLDFAST_CONTROL_UNREACHABLE': return EXIT.CONTROL_UNREACHABLE;
     case 'ERR_HOLDFAST_CONTROL_IN_USE': return EXIT.CONTROL_IN_USE;
