@@ -37,6 +37,12 @@ describe('config validation', () => {
       [/package\.json "holdfast": "logLevel" must be one of fatal, error, warn, info, debug, trace, silent; got "loud"/]],
     ['config in two places', { 'holdfast.config.json': { command: ['node', 'x.mjs'] }, 'package.json': { holdfast: {} } },
       [/both .*holdfast\.config\.json and the "holdfast" key of .*package\.json configure holdfast/]],
+    ['a bad worker count', { 'holdfast.config.json': { command: ['node', 'x.mjs'], workers: 0 } },
+      [/"workers" must be a whole number of worker processes, 1 to 1024; got 0/]],
+    ['an unknown reload strategy', { 'holdfast.config.json': { command: ['node', 'x.mjs'], reloadStrategy: 'canary' } },
+      [/"reloadStrategy" must be one of rolling, all-at-once; got "canary"/]],
+    ['a bad watchdog duration', { 'holdfast.config.json': { command: ['node', 'x.mjs'], watchdog: 'often' } },
+      [/"watchdog" must be a duration like 10s, or 0 to disable; got "often"/]],
     ['invalid JSON', { 'holdfast.config.json': '{ "command": [ }' }, [/holdfast\.config\.json is not valid JSON/]],
     ['no command anywhere', { 'holdfast.config.json': { listen: { http: 'tcp://127.0.0.1:0' } } }, [/no command: give it after --/]],
   ];
