@@ -6,7 +6,7 @@ import * as http2 from 'node:http2';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { closeFd, inspectFd, openSocket } from '@holdfast/native';
-import { Notifier, selfSigned, sleep, startApp, type AppWorker } from './fixtures/adapter-helpers.js';
+import { killAll, Notifier, selfSigned, sleep, startApp, type AppWorker } from './fixtures/adapter-helpers.js';
 // @ts-expect-error plain .mjs shared with bench/adapter-swaps.mjs
 import { agentLoad, h2Load, udpLoad, undiciLoad } from './fixtures/adapter-load.mjs';
 
@@ -14,6 +14,7 @@ const notifier = new Notifier();
 const opened: number[] = [];
 const tls = selfSigned();
 afterAll(() => {
+  killAll();
   notifier.close();
   for (const fd of opened) closeFd(fd);
   fs.rmSync(tls.dir, { recursive: true, force: true });

@@ -9,12 +9,13 @@ import * as os from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
 import { closeFd, inspectFd, openSocket } from '@holdfast/native';
-import { adapterFixture, Notifier, sleep, startApp } from './fixtures/adapter-helpers.js';
+import { adapterFixture, killAll, Notifier, sleep, startApp } from './fixtures/adapter-helpers.js';
 
 const notifier = new Notifier();
 const opened: number[] = [];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'holdfast-adapter-http1-'));
 afterAll(() => {
+  killAll();
   notifier.close();
   for (const fd of opened) closeFd(fd);
   fs.rmSync(tmp, { recursive: true, force: true });
