@@ -56,7 +56,7 @@ describe('dgram across swaps', () => {
     const sendDoneAt = Date.now();
     for (let i = 0; i < 100 && echoed.size < total; i++) await sleep(20);
     console.log(JSON.stringify({ sent, echoed: echoed.size, swapsMs, sendMs: sendDoneAt - swapStarted }));
-    expect(sendDoneAt - swapStarted).toBeGreaterThan(swapsMs); // the swaps happened while sending
+    expect(sendDoneAt - swapStarted).toBeGreaterThanOrEqual(swapsMs); // the swaps happened while sending
     expect(echoed.size).toBe(total);
     expect((await Promise.all(exits)).map((e) => e.code)).toEqual([0, 0, 0]);
     current.child.kill('SIGTERM');
