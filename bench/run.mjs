@@ -2,7 +2,7 @@
 // pnpm bench: holdfast against bare node, PM2 (cluster mode, `pm2 reload`) and nodemon, on the same fastify
 // app and the same load (autocannon, 50 keep-alive connections, maximum rate), in one run on one machine.
 //
-//   node bench/run.mjs [--quick] [--runs N] [--reloads N] [--only LIST] [--fault reload] [--json-out FILE] [--docs]
+//   node bench/run.mjs [--quick] [--runs N] [--reloads N] [--only LIST] [--fault reload] [--json-out FILE] [--out-dir DIR] [--docs]
 //
 // The machine is shared and noisy, so every figure that compares two systems is a ratio taken within one
 // round, rounds alternate the order of the systems, and the table gives the median with the spread (min–max)
@@ -32,6 +32,7 @@ const { values: opt } = parseArgs({
     only: { type: 'string' },
     fault: { type: 'string' },
     'json-out': { type: 'string' },
+    'out-dir': { type: 'string' },
     docs: { type: 'boolean' },
   },
 });
@@ -240,7 +241,7 @@ if (want('undici')) {
     const rs = per((R) => R.undici?.[s]);
     const reloads = sum(rs.map((r) => r.reloads));
     const failedReloads = reloads - sum(rs.map((r) => r.reloadsOk));
-    if (failedReloads) problem(`${s}: ${failedReloads} of ${reloads} reloads failed (undici phase)`);
+    if (failedReloads) problem(`${s}: ${failedReloads} of ${reloads} reloads failed (undici phase): ${rs.flatMap((r) => r.failedReloads ?? []).map((x) => x.detail.split('\n').slice(-2).join(' ')).join(' | ').slice(0, 500)}`);
     const failed = sum(rs.map((r) => r.failed));
     F.undici[s] = { reloads, failedReloads, requests: sum(rs.map((r) => r.requests)), failed, per100: reloads ? +((failed / reloads) * 100).toFixed(1) : null,
       errorCodes: rs.reduce((a, r) => { for (const [k, v] of Object.entries(r.errorCodes)) a[k] = (a[k] ?? 0) + v; if (r.non2xx) a.non2xx = (a.non2xx ?? 0) + r.non2xx; return a; }, {}) };
@@ -333,7 +334,7 @@ if (last?.reload?.holdfast && last?.reload?.pm2) {
   svg = chart({ title: 'Requests during reloads: autocannon, 50 keep-alive connections, maximum rate', subtitle: `run ${last.run} of ${cfg.runs}, ${meta.date.slice(0, 10)}, ${meta.machine.cores}-core ${meta.machine.cpu} (shared); ${BIN_MS} ms bins`, panels: [panel('holdfast', 'holdfast reload'), panel('pm2', `PM2 ${meta.versions.pm2} cluster mode, pm2 reload`)] });
 }
 
-const outDir = join(BENCH, 'results');
+const outDir = opt['out-dir'] ?? join(BENCH, 'results');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
 writeFileSync(join(outDir, 'bench.md'), `${table}\n`);

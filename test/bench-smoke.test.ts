@@ -1,5 +1,6 @@
 // `pnpm bench --quick` in CI, so that the bench cannot rot: it must run every section end to end and report
 // every figure, and a reload that fails must show up as a failure in its JSON and its exit code.
+// Results go to a temp dir: bench/results/ belongs to whoever runs the full bench meanwhile.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function bench(args: string[], jsonOut: string, timeoutMs: number): Promise<{ code: number | null; out: string; json: any }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bench/run.mjs'), ...args, '--json-out', jsonOut], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [join(ROOT, 'bench/run.mjs'), ...args, '--json-out', jsonOut, '--out-dir', join(dir, 'results')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });

@@ -59,7 +59,8 @@ export async function reloadsUnderUndici(sys, count, gapMs) {
   for (let i = 0; i < count; i++) { reloads.push(await sys.reload()); await sleep(gapMs); }
   await sleep(500);
   const r = await load.stop();
-  return { system: sys.name, reloads: reloads.length, reloadsOk: reloads.filter((x) => x.ok).length, requests: r.requests, failed: r.failed, non2xx: r.non2xx, errorCodes: r.errorCodes };
+  return { system: sys.name, reloads: reloads.length, reloadsOk: reloads.filter((x) => x.ok).length, requests: r.requests, failed: r.failed, non2xx: r.non2xx, errorCodes: r.errorCodes,
+    failedReloads: reloads.filter((x) => !x.ok).map((x) => ({ ms: Math.round(x.ms), detail: String(x.detail).slice(0, 2000) })) };
 }
 
 /**
