@@ -3,6 +3,7 @@
  * target drained in parallel, fastify apps closed after their connections are gone, then exit 0.
  * A second SIGTERM, or each target's drainTimeout, destroys what is left; what was cut is logged.
  */
+import { stopWatchdog } from './watchdog.js';
 import { notifyQuietly } from './notify.js';
 import type { DrainHook, DrainReport, Drainable, TargetReport } from './drain-types.js';
 
@@ -66,6 +67,7 @@ async function start(reason: DrainReport['reason']): Promise<DrainReport> {
   running = (async () => {
     const started = Date.now();
     notifyQuietly('STOPPING=1');
+    stopWatchdog();
     const targets = await Promise.all(registered.map(drainOne));
     // Only now: fastify's onClose hooks (and its return503OnClosing) run when no client can see them.
     await Promise.all(registered.map(async (r) => {

@@ -19,6 +19,7 @@
 export { listenFds, listenFdsStatus, LISTEN_FDS_START, type ListenFd, type ListenFdsStatus } from './listen-fds.js';
 export { notify } from './notify.js';
 export { ready, isReady } from './readiness.js';
+export { startWatchdog, stopWatchdog, watchdogUsec } from './watchdog.js';
 export { serve, type ServeOptions, type ServeTarget, type Served } from './serve.js';
 export { drain, isDraining } from './drain.js';
 export type { DrainContext, DrainHook, DrainReport, TargetReport, TargetKind, CutCounts } from './drain-types.js';

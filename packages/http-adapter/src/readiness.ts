@@ -4,6 +4,7 @@
  */
 import { listenFds } from './listen-fds.js';
 import { notifyQuietly } from './notify.js';
+import { startWatchdog } from './watchdog.js';
 
 const attached = new Set<number>();
 let sent = false;
@@ -18,7 +19,9 @@ let automatic = true;
 export function ready(): boolean {
   if (sent) return false;
   sent = true;
-  return notifyQuietly('READY=1');
+  const ok = notifyQuietly('READY=1');
+  startWatchdog();
+  return ok;
 }
 
 /** Whether READY=1 has been sent (by serve() or ready()). */
