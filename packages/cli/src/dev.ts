@@ -1,10 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { watch } from 'chokidar';
-import { defaultControlPath, Holder, type Logger, type SwapResult } from '@holdfast/core';
+import type { Logger, SwapResult } from '@holdfast/core';
 import { resolveConfig, type ConfigFlags } from './config.js';
-import { cliLogger } from './logger.js';
+import { startHolder } from './start-holder.js';
 import { ignoreFilter } from './watch-filter.js';
 
 /** Dev defaults: a broken edit is reported after 10 s, not 30; an old generation gets 5 s to finish. */
@@ -53,15 +52,8 @@ function report(log: Logger, why: string, r: SwapResult): void {
  */
 export async function devCommand(flags: ConfigFlags, command: string[]): Promise<void> {
   const cfg = resolveConfig(flags, command, process.env, process.cwd(), DEV_DEFAULTS);
-  const log = cliLogger(cfg.logLevel);
-  if (cfg.source) log.info({ config: cfg.source }, 'configuration loaded');
-  const [cmd, ...args] = cfg.command;
-  if (cfg.controlPath) mkdirSync(dirname(cfg.controlPath), { recursive: true, mode: 0o700 });
-  const holder = await Holder.start({
-    sockets: cfg.sockets, command: cmd, args, cwd: cfg.cwd, controlPath: cfg.controlPath ?? defaultControlPath(),
-    readyTimeoutMs: cfg.readyTimeoutMs, drainTimeoutMs: cfg.drainTimeoutMs, logger: log,
-  });
-  holder.installSignalHandlers();
+  const holder = await startHolder(cfg);
+  const log = holder.log;
 
   const reload = async (why: string) => {
     try {

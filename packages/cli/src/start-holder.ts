@@ -1,0 +1,25 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { defaultControlPath, Holder } from '@holdfast/core';
+import type { ResolvedConfig } from './config.js';
+import { cliLogger } from './logger.js';
+
+/**
+ * Start a holder from a resolved configuration (the part `holdfast run` and `holdfast dev` share): logger,
+ * control directory, every holder and supervisor option, signal handlers.
+ * @throws whatever Holder.start throws (HoldfastError with a code; see docs/errors.md).
+ */
+export async function startHolder(cfg: ResolvedConfig): Promise<Holder> {
+  const log = cliLogger(cfg.logLevel);
+  if (cfg.source) log.info({ config: cfg.source }, 'configuration loaded');
+  const [cmd, ...args] = cfg.command;
+  if (cfg.controlPath) mkdirSync(dirname(cfg.controlPath), { recursive: true, mode: 0o700 });
+  const holder = await Holder.start({
+    sockets: cfg.sockets, command: cmd, args, cwd: cfg.cwd, controlPath: cfg.controlPath ?? defaultControlPath(),
+    readyTimeoutMs: cfg.readyTimeoutMs, drainTimeoutMs: cfg.drainTimeoutMs, logger: log,
+    workers: cfg.workers, reloadStrategy: cfg.reloadStrategy, maxExtra: cfg.maxExtra, settleMs: cfg.settleMs,
+    watchdogMs: cfg.watchdogMs, maxFailures: cfg.maxRestarts,
+  });
+  holder.installSignalHandlers();
+  return holder;
+}
