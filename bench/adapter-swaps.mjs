@@ -13,6 +13,7 @@
 // request is neither answered nor counted as an error): `unanswered` = sent - completed is reported apart.
 // Prints one JSON object, then a table.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -113,6 +114,17 @@ async function runH2() {
   return { swaps: SWAPS, swapSeconds, h2: report, ...workers };
 }
 
+/** The kernel's drop counter (/proc/net/udp, last column) of the UDP socket bound to `port`: datagrams that did
+ * not fit its receive buffer. Tells a full held buffer apart from losses elsewhere (client side, send path). */
+function udpDrops(port) {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    if (cols[1]?.endsWith(hex.trim()) && cols[2] === '00000000:0000') return Number(cols[cols.length - 1]);
+  }
+  return null;
+}
+
 async function runUdp() {
   const fd = openSocket({ family: 'inet', type: 'dgram', host: '127.0.0.1', port: 0, receiveBuffer: 2 * 1024 * 1024 }, 'app');
   const port = inspectFd(fd).port;
@@ -136,9 +148,10 @@ async function runUdp() {
   }
   const swapSeconds = (Date.now() - t0) / 1000;
   const report = await load.stop();
+  const heldSocketDrops = udpDrops(port);
   const workers = await finish(current, exits);
   closeFd(fd);
-  return { swaps: SWAPS, swapSeconds, udp: { rate: Number(args.rate), ...report }, ...workers };
+  return { swaps: SWAPS, swapSeconds, udp: { rate: Number(args.rate), ...report, heldSocketDrops }, ...workers };
 }
 
 const only = new Set(args.only.split(','));
