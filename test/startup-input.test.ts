@@ -14,6 +14,9 @@ it.each([
   ['bad duration', ['-l', 'http=tcp://127.0.0.1:0', '--ready-timeout', 'soon'], 2, /--ready-timeout must be a duration/],
   ['unknown option', ['--colour', 'red', '-l', 'http=tcp://127.0.0.1:0'], 2, /unknown option '--colour'/],
   ['command not found', ['-l', 'http=tcp://127.0.0.1:0'], 4, /command "no-such-command-xyz" was not found on PATH/, ['no-such-command-xyz']],
+  ['duration beyond what a timer can wait', ['-l', 'http=tcp://127.0.0.1:0', '--drain-timeout', '3000000000'], 2, /--drain-timeout must be from 0 ms to 2147483647 ms/],
+  ['zero ready timeout', ['-l', 'http=tcp://127.0.0.1:0', '--ready-timeout', '0'], 2, /--ready-timeout must be from 1 ms/],
+  ['missing working directory', ['-l', 'http=tcp://127.0.0.1:0', '--cwd', '/nonexistent-holdfast-dir'], 2, /--cwd "\/nonexistent-holdfast-dir" is not a directory/],
   ['permission denied / bad path', ['-l', 'http=unix:/proc/holdfast.sock'], 3, /cannot open socket "http" \(unix:\/proc\/holdfast.sock\)/],
 ])('%s', async (_name, args, code, message, command = [node, fixture('ok-app.mjs')]) => {
   const dir = mkdtempSync(join(tmpdir(), 'holdfast-input-'));
@@ -33,4 +36,21 @@ it('port in use: exit 3 naming the socket and EADDRINUSE', async () => {
   srv.close();
   expect(r.code).toBe(3);
   expect(r.out).toMatch(new RegExp(`socket "web".*EADDRINUSE 127.0.0.1:${port}`));
+});
+
+it('two holders started at once on one control socket: the loser exits 6 with a message, the winner serves', async () => {
+  for (let trial = 0; trial < 3; trial++) {
+    const dir = mkdtempSync(join(tmpdir(), 'holdfast-race-'));
+    const control = join(dir, 'c.sock');
+    const start = () => runCli(['run', '--control', control, '-l', 'http=tcp://127.0.0.1:0', '--', node, fixture('crash-on-start.mjs')],
+      { env: { HOLDFAST_LOG_FORMAT: 'json' } });
+    const a = start();
+    const b = start();
+    const first = await Promise.race([a, b]);
+    expect(first.code, first.out).toBe(6);
+    expect(first.out).toMatch(/control socket .* is in use by another holdfast/);
+    expect(first.out).not.toMatch(/\n\s+at /); // no stack trace
+    await runCli(['stop', '--control', control]);
+    await Promise.all([a, b]);
+  }
 });

@@ -49,6 +49,7 @@ it('renders one .socket per name and a .service that systemd-analyze verify acce
   expect(svc).toMatch(/Type=notify\nNotifyAccess=main/);
   expect(svc).toMatch(/ExecStart=\/\S+node \/\S+holdfast\.js run --control \/run\/app\/control\.sock -l /);
   expect(svc).toMatch(/--workers 2 -- \/\S+\/node server\.mjs/);
+  expect(svc).toMatch(/ExecReload=\/\S+node \/\S+holdfast\.js reload --control \/run\/app\/control\.sock\n/);
   expect(svc).toMatch(/Sockets=app-http\.socket app-v6\.socket/);
   expect(svc).toMatch(/KillMode=mixed\nTimeoutStopSec=35/);
   const files = ['app.service', ...specs.map((s) => `app-${s.split('=')[0]}.socket`)];

@@ -61,8 +61,8 @@ const KEYS = {
   command: 'a non-empty array of strings, e.g. ["node", "server.mjs"]',
   cwd: 'a directory path (relative to the config file)',
   control: 'a control socket path (relative to the config file)',
-  readyTimeout: 'a duration like 250ms, 30s, 2m or a number of milliseconds',
-  drainTimeout: 'a duration like 250ms, 30s, 2m or a number of milliseconds',
+  readyTimeout: 'a duration like 250ms, 30s, 2m or a number of milliseconds, at least 1 ms and at most 24.8 days',
+  drainTimeout: 'a duration like 250ms, 30s, 2m or a number of milliseconds, at most 24.8 days',
   logLevel: `one of ${LOG_LEVELS.join(', ')}`,
   workers: 'a whole number of worker processes, 1 to 1024',
   reloadStrategy: 'one of rolling, all-at-once',
@@ -163,7 +163,7 @@ export function validateConfig(raw: unknown, where: string, baseDir: string): Fi
       case 'readyTimeout':
       case 'drainTimeout':
         if (typeof value !== 'string' && typeof value !== 'number') throw bad(where, key, value, KEYS[key]);
-        try { out[key === 'readyTimeout' ? 'readyTimeoutMs' : 'drainTimeoutMs'] = parseDuration(value, key); } catch { throw bad(where, key, value, KEYS[key]); }
+        try { out[key === 'readyTimeout' ? 'readyTimeoutMs' : 'drainTimeoutMs'] = parseDuration(value, key, key === 'readyTimeout' ? 1 : 0); } catch { throw bad(where, key, value, KEYS[key]); }
         break;
       case 'logLevel':
         if (typeof value !== 'string' || !LOG_LEVELS.includes(value)) throw bad(where, key, value, KEYS.logLevel);
@@ -273,7 +273,7 @@ export function resolveConfig(flags: ConfigFlags, command: string[], env: NodeJS
     cwd: flags.cwd !== undefined ? resolve(dir, flags.cwd) : f.cwd ?? dir,
     // $HOLDFAST_CONTROL is applied by defaultControlPath when this is undefined.
     controlPath: flags.control !== undefined ? resolve(dir, flags.control) : env.HOLDFAST_CONTROL ? undefined : f.control,
-    readyTimeoutMs: flags.readyTimeout !== undefined ? parseDuration(flags.readyTimeout, '--ready-timeout') : f.readyTimeoutMs ?? defaults.readyTimeoutMs,
+    readyTimeoutMs: flags.readyTimeout !== undefined ? parseDuration(flags.readyTimeout, '--ready-timeout', 1) : f.readyTimeoutMs ?? defaults.readyTimeoutMs,
     drainTimeoutMs: flags.drainTimeout !== undefined ? parseDuration(flags.drainTimeout, '--drain-timeout') : f.drainTimeoutMs ?? defaults.drainTimeoutMs,
     logLevel,
     watch: flags.watch && flags.watch.length > 0 ? flags.watch.map((p) => resolve(dir, p)) : f.watch ?? [],

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { defaultControlPath } from '@holdfast/core';
 import { loadConfigFile } from './config.js';
 import { callControl, streamControl } from './control-client.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 
 interface ErrorBody { code: string; message: string; hint?: string }
 
@@ -64,7 +64,8 @@ export async function reloadCommand(flags: ReloadFlags, command: string[] = []):
   }
   const e = r?.error;
   process.stderr.write(`reload failed, rolled back: ${e?.message ?? 'no result from the holder'}\n${e?.hint ? `hint: ${e.hint}\n` : ''}`);
-  return EXIT.FAILED;
+  // The documented exit codes hold for reload too (4 for a deploy whose command does not exist); a rollback is 1.
+  return exitCodeFor(e?.code);
 }
 
 interface StatusBody {

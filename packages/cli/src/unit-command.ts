@@ -40,7 +40,8 @@ export function unitsFor(flags: UnitFlags, command: string[]): UnitFile[] {
   if (cfg.watchdogMs !== undefined) run.push('--watchdog', `${cfg.watchdogMs}ms`);
   if (cfg.maxRestarts !== undefined) run.push('--max-restarts', String(cfg.maxRestarts));
   run.push('--', absCmd, ...args);
-  const units = renderUnits({ service, sockets: cfg.sockets, execStart: run, cwd: cfg.cwd, drainTimeoutMs: cfg.drainTimeoutMs });
+  const execReload = [process.execPath, HOLDFAST_BIN, 'reload', '--control', control];
+  const units = renderUnits({ service, sockets: cfg.sockets, execStart: run, execReload, cwd: cfg.cwd, drainTimeoutMs: cfg.drainTimeoutMs });
   // The control socket lives in the service's RuntimeDirectory (/run/<service>, mode 0700).
   const svc = units[units.length - 1];
   svc.content = svc.content.replace('KillMode=mixed', `RuntimeDirectory=${service}\nRuntimeDirectoryMode=0700\nKillMode=mixed`);

@@ -31,3 +31,13 @@ export function resolveCommand(command: string, cwd: string, env: NodeJS.Process
   }
   throw new HoldfastError('ERR_HOLDFAST_COMMAND_NOT_FOUND', `command ${JSON.stringify(command)} was not found on PATH`);
 }
+
+/**
+ * The working directory of the workers must exist before anything starts.
+ * @throws HoldfastError ERR_HOLDFAST_INVALID_OPTION naming `option` and the path.
+ */
+export function assertDirectory(dir: string, option: string): void {
+  let ok = false;
+  try { ok = statSync(dir).isDirectory(); } catch { /* missing */ }
+  if (!ok) throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${option} ${JSON.stringify(dir)} is not a directory`);
+}

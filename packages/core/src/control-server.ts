@@ -126,6 +126,12 @@ export async function startControlServer(path: string, target: ControlTarget): P
   const oldMask = process.umask(0o177);
   try {
     await app.listen({ path });
+  } catch (err) {
+    // Another holder bound the path between our probe and our bind (two started at once).
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new HoldfastError('ERR_HOLDFAST_CONTROL_IN_USE', `control socket ${path} is in use by another holdfast`, { cause: err });
+    }
+    throw err;
   } finally {
     process.umask(oldMask);
   }

@@ -11,7 +11,7 @@ export const ERROR_CODES = {
   ERR_HOLDFAST_SOCKET_OPEN: 'Another process may hold the address; `ss -ltnup` shows who.',
   ERR_HOLDFAST_COMMAND_NOT_FOUND: 'Check the command after `--`: it must be on PATH or a path to an executable file.',
   ERR_HOLDFAST_READY_TIMEOUT: 'The worker must send READY=1 (sd_notify) before --ready-timeout; with @holdfast/http-adapter, serve() does it.',
-  ERR_HOLDFAST_WORKER_EXITED: 'The new generation exited before it was ready; its output above says why. The previous generation keeps serving.',
+  ERR_HOLDFAST_WORKER_EXITED: 'The new generation exited before it was ready; its output is in the log of the holder (its stderr, or journalctl). The previous generation keeps serving.',
   ERR_HOLDFAST_STOPPING: 'The holder is stopping; start it again to reload.',
   ERR_HOLDFAST_CONTROL_IN_USE: 'Another holdfast is running with this control socket; stop it or pass a different --control.',
   ERR_HOLDFAST_CONTROL_UNREACHABLE: 'No holdfast is running with this control socket; start one with `holdfast run` in this directory or pass --control.',

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { statSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { startControlServer } from './control-server.js';
-import { resolveCommand } from './command.js';
+import { assertDirectory, resolveCommand } from './command.js';
 import { HoldfastError } from './errors.js';
 import { createLogger } from './log.js';
 import { realProcessHost, type ProcessHost } from './process-host.js';
@@ -119,6 +119,7 @@ export class Holder {
   static async start(opts: HolderOptions): Promise<Holder> {
     const log = opts.logger ?? createLogger();
     const cwd = opts.cwd ?? process.cwd();
+    assertDirectory(cwd, '--cwd');
     resolveCommand(opts.command, cwd, opts.env ?? process.env);
     const sockets = await openSocketsRetrying(opts.sockets, opts.bindRetryMs ?? 2000, log);
     let notify: NotifyHub | null = null;

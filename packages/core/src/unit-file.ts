@@ -7,6 +7,8 @@ export interface UnitInput {
   sockets: SocketSpec[];
   /** The full ExecStart= argv: node, the holdfast bin, `run`, its flags, `--`, the worker command. */
   execStart: string[];
+  /** ExecReload= argv: `holdfast reload --control ...`, so `systemctl reload` fails when the reload rolls back. */
+  execReload: string[];
   cwd: string;
   drainTimeoutMs: number;
   description?: string;
@@ -68,8 +70,7 @@ function quote(word: string): string {
 /**
  * Render the `.socket` units (one per socket: `FileDescriptorName=` names every fd of its unit) and the `.service`
  * unit that runs the holder on them, as systemd.socket(5) and systemd.service(5) describe. The service is
- * `Type=notify` with `ExecReload=` sending SIGHUP (systemd 253+ can use `Type=notify-reload`: the holder sends
- * `RELOADING=1`/`READY=1`), keeps the holder as the main pid (`NotifyAccess=main`), lets it deposit its fds in the
+ * `Type=notify` with `ExecReload=` running `holdfast reload` (so `systemctl reload` reports a rollback), keeps the holder as the main pid (`NotifyAccess=main`), lets it deposit its fds in the
  * fd store so a crash of the holder itself loses no queued connection, and stops it with `KillMode=mixed`
  * (SIGTERM to the holder, which drains its workers; SIGKILL to what is left after `TimeoutStopSec=`).
  */
@@ -101,11 +102,12 @@ export function renderUnits(input: UnitInput): UnitFile[] {
       ...(sockets ? [`Requires=${sockets}`, `After=network.target ${sockets}`] : ['After=network.target']),
       '',
       '[Service]',
-      '# systemd 253+: Type=notify-reload (holdfast sends RELOADING=1 and READY=1) and drop ExecReload=.',
+      '# The holder also speaks Type=notify-reload (RELOADING=1, READY=1; systemd 253+), but ExecReload= running',
+      '# `holdfast reload` makes `systemctl reload` wait for the new generation and fail when it rolls back.',
       'Type=notify',
       'NotifyAccess=main',
       `ExecStart=${input.execStart.map(quote).join(' ')}`,
-      'ExecReload=/bin/kill -HUP $MAINPID',
+      `ExecReload=${input.execReload.map(quote).join(' ')}`,
       `WorkingDirectory=${input.cwd}`,
       ...(sockets ? [`Sockets=${sockets}`, `FileDescriptorStoreMax=${Math.max(16, input.sockets.length)}`] : []),
       'KillMode=mixed',

@@ -94,4 +94,10 @@ describe('parseDuration', () => {
   it.each(['soon', '-1s', '10 parsecs', ''])('rejects %s naming the option', (v) => {
     expect(() => parseDuration(v, '--ready-timeout')).toThrow(/--ready-timeout must be a duration/);
   });
+  it('refuses what a timer cannot wait (Node would fire it after 1 ms) and values under the minimum', () => {
+    expect(parseDuration('2147483647', '--x')).toBe(2 ** 31 - 1);
+    expect(() => parseDuration('2147483648', '--drain-timeout')).toThrow(/--drain-timeout must be from 0 ms to 2147483647 ms/);
+    expect(() => parseDuration('30d', '--x')).toThrow(/must be a duration/);
+    expect(() => parseDuration('0', '--ready-timeout', 1)).toThrow(/--ready-timeout must be from 1 ms/);
+  });
 });
