@@ -29,3 +29,20 @@ it('SIGKILL of the holder mid-swap leaves no worker behind, and a new holder tak
   const body = await res.json() as { generation: number };
   expect(body.generation).toBe(1);
 });
+
+it('a worker whose event loop is blocked still dies at the drain deadline after the holder is SIGKILLed, with its process group', async () => {
+  const h = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--drain-timeout', '1500ms', '--', process.execPath, fixture('blocks-event-loop.mjs')]);
+  holders.push(h);
+  const s = await h.waitReady(1);
+  const worker = s.workers[0].pid;
+  const { port } = await h.address('http');
+  void fetch(`http://127.0.0.1:${port}/block`).catch(() => {});
+  await new Promise((r) => setTimeout(r, 300));
+  h.proc.kill('SIGKILL');
+  await h.exited;
+  // PR_SET_PDEATHSIG's SIGTERM cannot run in a blocked loop; the native guard thread ends it at the deadline.
+  await until(() => !alive(worker), 8000, 'the blocked worker to die');
+  const again = new HolderProcess(['-l', `http=tcp://127.0.0.1:${port}`, '--', process.execPath, fixture('ok-app.mjs')]);
+  holders.push(again);
+  await again.waitReady(1);
+});

@@ -201,6 +201,9 @@ export class Supervisor extends EventEmitter {
     env.NOTIFY_SOCKET = this.notify.path;
     env.HOLDFAST_GENERATION = String(generation);
     env.HOLDFAST_WORKER = String(slot);
+    // The adapter's parent-death guard (holder-guard.ts) enforces the drain deadline if the holder dies.
+    env.HOLDFAST_HOLDER_PID = String(process.pid);
+    env.HOLDFAST_DRAIN_TIMEOUT_MS = String(this.opts.drainTimeoutMs);
     const watchdogMs = this.opts.watchdogMs ?? 0;
     if (watchdogMs > 0) env.WATCHDOG_USEC = String(watchdogMs * 1000);
     const child = this.host.spawn({ command: launch.command, args: launch.args, cwd: launch.cwd, env, fds: sockets.map((s) => s.fd) });

@@ -4,6 +4,7 @@
  * A second SIGTERM, or each target's drainTimeout, destroys what is left; what was cut is logged.
  */
 import { stopWatchdog } from './watchdog.js';
+import { armHolderGuard, holderIsGone } from './holder-guard.js';
 import { notifyQuietly } from './notify.js';
 import type { DrainHook, DrainReport, Drainable, TargetReport } from './drain-types.js';
 
@@ -22,6 +23,7 @@ let exitOnDrain = true;
 /** Add a served target; the first call installs the SIGTERM handler. `exit: false` keeps the process alive after a signalled drain. */
 export function register(target: Drainable, options: { drainTimeout: number; onDrain?: DrainHook; exitOnDrain?: boolean }): void {
   registered.push({ target, drainTimeout: options.drainTimeout, onDrain: options.onDrain });
+  armHolderGuard(options.drainTimeout);
   if (options.exitOnDrain === false) exitOnDrain = false;
   if (!installed) {
     installed = true;
@@ -37,7 +39,11 @@ function onSigterm(): void {
   }
   void start('signal').then(
     () => {
-      if (exitOnDrain) process.exit(0);
+      if (exitOnDrain) {
+        // The holder died (PR_SET_PDEATHSIG's SIGTERM): end the children left in our process group with us.
+        if (holderIsGone()) process.kill(0, 'SIGKILL');
+        process.exit(0);
+      }
     },
     (error: unknown) => {
       console.error(JSON.stringify({ holdfast: 'drain-failed', error: String((error as Error)?.stack ?? error) }));

@@ -30,6 +30,9 @@
 #include <unistd.h>
 
 #include <vector>
+#include <thread>
+#include <chrono>
+#include <signal.h>
 
 namespace {
 
@@ -506,6 +509,20 @@ Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
   return Ret(info.Env(), prctl(PR_SET_CHILD_SUBREAPER, info[0].ToBoolean().Value() ? 1 : 0, 0, 0, 0));
 }
 
+// A detached thread that outlives a blocked JS event loop: once our parent is no longer `parent` (the holder
+// died), wait `graceMs` for the graceful drain, then SIGKILL our whole process group (the worker leads it).
+Napi::Value ArmParentDeathGuard(const Napi::CallbackInfo& info) {
+  pid_t parent = (pid_t)IntArg(info, 0);
+  int graceMs = IntArg(info, 1);
+  if (getppid() != parent) return Napi::Number::New(info.Env(), -ESRCH);
+  std::thread([parent, graceMs]() {
+    while (getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(graceMs));
+    kill(0, SIGKILL);
+  }).detach();
+  return Napi::Number::New(info.Env(), 0);
+}
+
 Napi::Object Constants(Napi::Env env) {
   Napi::Object c = Napi::Object::New(env);
 #define C(name) c.Set(#name, static_cast<double>(name))
@@ -549,6 +566,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("peerCred", Napi::Function::New(env, PeerCred, "peerCred"));
   exports.Set("notifySend", Napi::Function::New(env, NotifySend, "notifySend"));
   exports.Set("reapChild", Napi::Function::New(env, ReapChild, "reapChild"));
+  exports.Set("armParentDeathGuard", Napi::Function::New(env, ArmParentDeathGuard, "armParentDeathGuard"));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
   exports.Set("NotifyPoller", NotifyPoller::Define(env));
   return exports;

@@ -19,4 +19,4 @@ export { notifySend, NotifySocket, type NotifySocketOptions } from './notify.js'
 export { execHelperPath } from './exec-helper.js';
 export { openFifo, openSpecial, openMessageQueue, unlinkMessageQueue, messageQueueAttributes, probeUnixPath } from './special.js';
 export { MAX_UNIX_PATH_BYTES } from './unix-address.js';
-export { reapChild, setChildSubreaper } from './process.js';
+export { armParentDeathGuard, reapChild, setChildSubreaper } from './process.js';
