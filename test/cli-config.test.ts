@@ -26,7 +26,7 @@ describe('config validation', () => {
     ['an unknown key, with a suggestion', { 'holdfast.config.json': { listen: { http: 'tcp://127.0.0.1:0' }, command: ['node', 'x.mjs'], redyTimeout: '5s' } },
       [/holdfast\.config\.json: unknown key "redyTimeout" \(value "5s"\); expected one of listen, command/, /did you mean "readyTimeout"/]],
     ['a bad duration', { 'holdfast.config.json': { command: ['node', 'x.mjs'], readyTimeout: 'fast' } },
-      [/"readyTimeout" must be a duration like 250ms, 30s, 2m or a number of milliseconds; got "fast"/]],
+      [/"readyTimeout" must be a duration like 250ms, 30s, 2m or a number of milliseconds, at least 1 ms and at most 24.8 days; got "fast"/]],
     ['a bad socket spec', { 'holdfast.config.json': { command: ['node', 'x.mjs'], listen: { http: 'tcp://127.0.0.1' } } },
       [/"listen\.http":/]],
     ['a command that is not an array', { 'holdfast.config.json': { command: 'node x.mjs' } },
