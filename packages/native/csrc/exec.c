@@ -24,6 +24,15 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+/* Set NAME to our own pid, which after exec is the worker's. 0 on success. */
+static int set_own_pid(const char *name) {
+  char pid[32];
+  snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+  if (setenv(name, pid, 1) == 0) return 0;
+  fprintf(stderr, "holdfast: setenv(%s): %s\n", name, strerror(errno));
+  return -1;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: holdfast-exec CMD [ARGS...]\n");
@@ -43,23 +52,8 @@ int main(int argc, char **argv) {
   }
   unsetenv("HOLDFAST_PARENT_PID");
 
-  if (getenv("LISTEN_FDS") != NULL) {
-    char pid[32];
-    snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-    if (setenv("LISTEN_PID", pid, 1) != 0) {
-      fprintf(stderr, "holdfast: setenv(LISTEN_PID): %s\n", strerror(errno));
-      return 126;
-    }
-  }
-
-  if (getenv("WATCHDOG_USEC") != NULL) {
-    char pid[32];
-    snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-    if (setenv("WATCHDOG_PID", pid, 1) != 0) {
-      fprintf(stderr, "holdfast: setenv(WATCHDOG_PID): %s\n", strerror(errno));
-      return 126;
-    }
-  }
+  if (getenv("LISTEN_FDS") != NULL && set_own_pid("LISTEN_PID") != 0) return 126;
+  if (getenv("WATCHDOG_USEC") != NULL && set_own_pid("WATCHDOG_PID") != 0) return 126;
 
   execvp(argv[1], argv + 1);
   int err = errno;
