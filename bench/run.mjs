@@ -331,7 +331,7 @@ if (last?.reload?.holdfast && last?.reload?.pm2) {
     const r = last.reload[s];
     return { title, binMs: BIN_MS, bins: r.load.bins, reloads: r.reloads.map((x) => ({ startMs: x.startMs, endMs: x.endMs, ok: x.ok })), note: `${r.reloads.length} reloads, ${r.failed} failed requests` };
   };
-  svg = chart({ title: 'Requests during reloads: autocannon, 50 keep-alive connections, maximum rate', subtitle: `run ${last.run} of ${cfg.runs}, ${meta.date.slice(0, 10)}, ${meta.machine.cores}-core ${meta.machine.cpu} (shared); ${BIN_MS} ms bins`, panels: [panel('holdfast', 'holdfast reload'), panel('pm2', `PM2 ${meta.versions.pm2} cluster mode, pm2 reload`)] });
+  svg = chart({ title: 'Requests during reloads: autocannon, 50 keep-alive connections, maximum rate', subtitle: `run ${last.run} of ${cfg.runs}, ${meta.date.slice(0, 10)}, ${meta.machine.cores}-core ${meta.machine.cpu} (shared); ${BIN_MS} ms bins`, panels: [panel('holdfast', 'holdfast reload'), panel('pm2', `PM2 ${meta.versions.pm2} reload`)] });
 }
 
 const outDir = opt['out-dir'] ?? join(BENCH, 'results');
