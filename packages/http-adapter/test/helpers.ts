@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { NotifySocket, type NotifyMessage } from '@holdfast/native';
+import { afterAll } from 'vitest';
 
 export const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -33,6 +34,12 @@ export class Notifier {
   }
 }
 
+/** Workers still running; a test that fails midway must not leave them behind (they hold inherited sockets). */
+const live = new Set<ChildProcess>();
+afterAll(() => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
 export function startWorker(script: string, opts: { fds?: { fd: number; name: string }[]; notifier?: Notifier; env?: Record<string, string>; viaShell?: boolean; captureStdout?: boolean } = {}): Worker {
   const fds = opts.fds ?? [];
   const env: Record<string, string | undefined> = { ...process.env, ...opts.env };
@@ -48,6 +55,8 @@ export function startWorker(script: string, opts: { fds?: { fd: number; name: st
     ? spawn(process.execPath, [script], { stdio: stdio as never, env })
     : spawn('/bin/sh', ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', process.execPath, script], { stdio: stdio as never, env });
   const pid = child.pid!;
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   const messages: string[] = [];
   const stdout: string[] = [];
   if (opts.captureStdout) child.stdout!.setEncoding('utf8').on('data', (d: string) => stdout.push(d));
