@@ -1,17 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { reapChild, setChildSubreaper } from '@holdfast/native';
 import type { Logger } from 'pino';
-
-/** state and ppid of a process from /proc/<pid>/stat, or null if it is gone. */
-function statOf(pid: number): { state: string; ppid: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: f[0], ppid: Number(f[1]) };
-  } catch {
-    return null;
-  }
-}
+import { procStat } from './proc-stat.js';
 
 /**
  * Orphans are the holder's business (invariant 5). The holder makes itself a child subreaper
@@ -44,7 +34,7 @@ export class OrphanReaper {
     for (const d of readdirSync('/proc')) {
       if (!/^\d+$/.test(d)) continue;
       const pid = Number(d);
-      const st = statOf(pid);
+      const st = procStat(pid);
       if (st && st.ppid === process.pid && !this.isWorker(pid)) out.push({ pid, zombie: st.state === 'Z' });
     }
     return out;

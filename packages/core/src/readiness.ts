@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { closeFd, NotifySocket, type NotifyMessage } from '@holdfast/native';
 import type { Logger } from 'pino';
+import { procStat } from './proc-stat.js';
 import type { Worker } from './worker.js';
 
 /**
@@ -14,17 +14,6 @@ export function parseNotify(data: Buffer | string): Map<string, string> {
     if (eq > 0) fields.set(line.slice(0, eq), line.slice(eq + 1));
   }
   return fields;
-}
-
-/** Parent pid of `pid` from /proc/<pid>/stat, or 0 if the process is gone. */
-function parentPid(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 4, after the parenthesised command name (which may itself contain spaces or parentheses).
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) || 0;
-  } catch {
-    return 0;
-  }
 }
 
 /**
@@ -51,7 +40,7 @@ export class NotifyHub {
   }
 
   private owner(pid: number): Worker | undefined {
-    for (let p = pid, depth = 0; p > 1 && depth < 64; p = parentPid(p), depth++) {
+    for (let p = pid, depth = 0; p > 1 && depth < 64; p = procStat(p)?.ppid ?? 0, depth++) {
       const w = this.workers.get(p);
       if (w) return w;
     }
