@@ -19,11 +19,9 @@ import type * as https from 'node:https';
 import * as net from 'node:net';
 import type { Socket } from 'node:net';
 import { aborted, runHook, type DrainHook, type Drainable, type TargetKind, type TargetReport } from './drain-types.js';
+import { closeSilentAfterGrace } from './silent-connections.js';
 import { advertiseHint, KEEP_ALIVE_MARGIN_MS, type KeepAliveTimers } from './keep-alive.js';
 
-/** How long a connection that has not sent a byte may wait before the drain closes it (ms). Covers a request
- * already in the kernel's receive queue but not yet read by the event loop: one timer + one poll phase. */
-export const UNUSED_GRACE_MS = 20;
 
 /** WebSocket close code sent to `ws` clients by the default drain: 1001 "going away" (RFC 6455 §7.4.1). */
 export const WS_GOING_AWAY = 1001;
@@ -174,17 +172,7 @@ export class HttpDrain implements Drainable {
     // Accepted but silent connections (speculative pre-connects) are closed at once, after a grace that
     // lets a request already in the kernel queue be read: a timer phase, then a poll phase, then check.
     let closedUnused = 0;
-    const unused = new Promise<void>((resolve) => {
-      setTimeout(() => setImmediate(() => {
-        for (const socket of this.connections) {
-          if (socket.bytesRead === 0 && !socket.destroyed) {
-            closedUnused++;
-            socket.destroy();
-          }
-        }
-        resolve();
-      }), UNUSED_GRACE_MS); // ref: a fastify app must still be closed after it, not skipped by a natural exit
-    });
+    const unused = closeSilentAfterGrace(this.connections).then((n) => { closedUnused = n; });
 
     const empty = new Promise<void>((resolve) => {
       if (this.connections.size === 0) resolve();

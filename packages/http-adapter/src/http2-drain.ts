@@ -15,7 +15,7 @@
 import type * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { aborted, runHook, type DrainHook, type Drainable, type TargetReport } from './drain-types.js';
-import { UNUSED_GRACE_MS } from './http-drain.js';
+import { closeSilentAfterGrace } from './silent-connections.js';
 
 /** Largest stream id: GOAWAY with it tells the client to stop opening streams without refusing any (ms: n/a). */
 const SHUTDOWN_NOTICE_STREAM_ID = 2 ** 31 - 1;
@@ -89,17 +89,7 @@ export class Http2Drain implements Drainable {
     for (const session of this.sessions.keys()) this.goAway(session);
 
     let closedUnused = 0;
-    const unused = new Promise<void>((resolve) => {
-      setTimeout(() => setImmediate(() => {
-        for (const socket of this.connections) {
-          if (socket.bytesRead === 0 && !socket.destroyed) {
-            closedUnused++;
-            socket.destroy();
-          }
-        }
-        resolve();
-      }), UNUSED_GRACE_MS);
-    });
+    const unused = closeSilentAfterGrace(this.connections).then((n) => { closedUnused = n; });
     const empty = new Promise<void>((resolve) => {
       if (this.connections.size === 0) resolve();
       else this.onEmpty = resolve;
