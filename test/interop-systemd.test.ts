@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeFd, execHelperPath, inspectFd, NotifySocket, openSocket, type NotifyMessage } from '@holdfast/native';
 import { callControl } from '@holdfast/cli';
-import { alive, fixture, HOLDFAST_BIN, HolderProcess, ROOT, sleep, type StatusBody } from './helpers/holdfast.js';
+import { alive, fixture, HOLDFAST_BIN, HolderProcess, ROOT, sleep, until, type StatusBody } from './helpers/holdfast.js';
 
 const WORKER = fixture('interop-http-worker.mjs');
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -63,20 +63,19 @@ function get(port: number, path: string): Promise<{ pid: number; url: string; so
   });
 }
 
-async function waitUntil(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) { if (await cond()) return; await sleep(25); }
-  throw new Error(`timed out: ${what}`);
+/** A holder on a TCP and a unix socket, as a Type=notify service with an fd store (FileDescriptorStoreMax=8). */
+function holderUnderFakeSystemd() {
+  const sup = fakeSupervisor();
+  const side = join(mkdtempSync(join(tmpdir(), 'holdfast-peer-')), 'side.sock');
+  const holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '-l', `side=unix:${side}`, '--', process.execPath, WORKER],
+    { env: { NOTIFY_SOCKET: sup.path, FDSTORE: '8' } });
+  cleanup.push(() => holder.stop());
+  return { sup, side, holder };
 }
 
 describe('the holder as a Type=notify-reload service with an fd store', () => {
   it('READY=1, RELOADING=1+MONOTONIC_USEC, READY=1, FDSTORE=1 per socket, STOPPING=1; never MAINPID', async () => {
-    const sup = fakeSupervisor();
-    const dir = mkdtempSync(join(tmpdir(), 'holdfast-peer-'));
-    const side = join(dir, 'side.sock');
-    const holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '-l', `side=unix:${side}`, '--', process.execPath, WORKER],
-      { env: { NOTIFY_SOCKET: sup.path, FDSTORE: '8' } });
-    cleanup.push(() => holder.stop());
+    const { sup, side, holder } = holderUnderFakeSystemd();
     const pid = holder.proc.pid!;
     const ready = await sup.waitFor((m) => m.fields.READY === '1', 'READY=1');
     expect(ready.msg.pid).toBe(pid); // the holder itself, not a worker
@@ -114,12 +113,7 @@ describe('the holder as a Type=notify-reload service with an fd store', () => {
   });
 
   it('after the holder itself is SIGKILLed, a new holder given the stored fds serves the connection queued meanwhile', async () => {
-    const sup = fakeSupervisor();
-    const dir = mkdtempSync(join(tmpdir(), 'holdfast-peer-'));
-    const side = join(dir, 'side.sock');
-    const first = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '-l', `side=unix:${side}`, '--', process.execPath, WORKER],
-      { env: { NOTIFY_SOCKET: sup.path, FDSTORE: '8' } });
-    cleanup.push(() => first.stop());
+    const { sup, side, holder: first } = holderUnderFakeSystemd();
     const s1 = await first.waitReady(1);
     const { port } = await first.address('http');
     const sideIno = lstatSync(side).ino;
@@ -129,7 +123,7 @@ describe('the holder as a Type=notify-reload service with an fd store', () => {
     // The crash: holder SIGKILLed; its worker follows (PR_SET_PDEATHSIG) and is gone before we connect.
     first.proc.kill('SIGKILL');
     await first.exited;
-    await waitUntil(() => s1.workers.every((w) => !alive(w.pid)), 'old worker gone');
+    await until(() => s1.workers.every((w) => !alive(w.pid)), 10_000, 'old worker gone');
 
     // Nobody serves now, yet the kernel accepts into the queue of the socket the fd store keeps open.
     const queued = net.connect(port, '127.0.0.1');
@@ -137,7 +131,7 @@ describe('the holder as a Type=notify-reload service with an fd store', () => {
     const answer = requestOn(queued);
 
     // systemd restarts the service with its fd store as LISTEN_FDS (LISTEN_PID = the new holder's pid).
-    const control = join(dir, 'control2.sock');
+    const control = join(first.dir, 'control2.sock');
     const second: ChildProcess = spawn(execHelperPath, [process.execPath, HOLDFAST_BIN, 'run', '--control', control,
       '-l', 'http=tcp://127.0.0.1:0', '-l', `side=unix:${side}`, '--', process.execPath, WORKER], {
       cwd: ROOT,
@@ -205,7 +199,7 @@ describe('systemd-socket-activate', () => {
     sa.stderr!.on('data', (d) => { out += d; });
     const exited = new Promise((r) => sa.once('exit', r));
     cleanup.push(async () => { if (sa.exitCode === null) { sa.kill('SIGTERM'); await exited; } });
-    await waitUntil(() => out.includes('Listening on'), 'systemd-socket-activate listening');
+    await until(() => out.includes('Listening on'), 10_000, 'systemd-socket-activate listening');
 
     // The first connection makes systemd-socket-activate exec the holder (same pid, LISTEN_PID = it).
     const body = await get(port, '/first');
@@ -230,7 +224,7 @@ describe('systemd-socket-activate', () => {
     sa.stderr!.on('data', (d) => { out += d; });
     const exited = new Promise((r) => sa.once('exit', r));
     cleanup.push(async () => { if (sa.exitCode === null) { sa.kill('SIGTERM'); await exited; } });
-    await waitUntil(() => out.includes('Listening on'), 'systemd-socket-activate listening');
+    await until(() => out.includes('Listening on'), 10_000, 'systemd-socket-activate listening');
     let ok = 0;
     for (let i = 0; i < 20; i++) {
       const body = await get(port, `/n${i}`);
