@@ -64,8 +64,8 @@ describe('holdfast dev', () => {
       // 3. A broken edit: the new generation dies with a SyntaxError, generation 3 keeps serving, the error is shown.
       writeFileSync(join(tmp.dir, 'server.mjs'), 'this is not javascript (\n');
       const failed = await until('the broken generation rolled back', async () => { const x = await status(); return x.lastSwap && !x.lastSwap.ok && x; });
-      expect(failed.generation).toBe(3);
-      expect(failed.lastSwap!.error!.message).toMatch(/generation 4 .* before READY=1/);
+      expect(failed && failed.generation).toBe(3);
+      expect(failed && failed.lastSwap!.error!.message).toMatch(/generation 4 .* before READY=1/);
       expect((await getVersion(port)).version).toBe('v3-4');
       expect(output).toMatch(/SyntaxError/);
       expect(output).toMatch(/reload failed: generation 4 .*Save again to retry/);

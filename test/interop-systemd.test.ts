@@ -187,19 +187,25 @@ describe('systemd-socket-activate', () => {
     return port;
   };
 
+  /** Debian's systemd-socket-activate listening on `port` with --fdname=http, then exec'ing `command`. */
+  async function socketActivate(port: number, command: string[]) {
+    const sa = spawn('systemd-socket-activate', ['-l', `127.0.0.1:${port}`, '--fdname=http', ...command], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const result = { sa, output: '' };
+    sa.stdout!.on('data', (d) => { result.output += d; });
+    sa.stderr!.on('data', (d) => { result.output += d; });
+    const exited = new Promise((r) => sa.once('exit', r));
+    cleanup.push(async () => { if (sa.exitCode === null) { sa.kill('SIGTERM'); await exited; } });
+    await until(() => result.output.includes('Listening on'), 10_000, 'systemd-socket-activate listening');
+    return result;
+  }
+
   it('hands the holder its socket by --fdname; the holder adopts it instead of binding', async () => {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'holdfast-sa-'));
     const control = join(dir, 'control.sock');
-    const sa = spawn('systemd-socket-activate', ['-l', `127.0.0.1:${port}`, '--fdname=http', '-E', 'HOLDFAST_LOG_FORMAT=json',
-      process.execPath, HOLDFAST_BIN, 'run', '--control', control, '-l', `http=tcp://127.0.0.1:${port}`, '--', process.execPath, WORKER],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    sa.stdout!.on('data', (d) => { out += d; });
-    sa.stderr!.on('data', (d) => { out += d; });
-    const exited = new Promise((r) => sa.once('exit', r));
-    cleanup.push(async () => { if (sa.exitCode === null) { sa.kill('SIGTERM'); await exited; } });
-    await until(() => out.includes('Listening on'), 10_000, 'systemd-socket-activate listening');
+    const act = await socketActivate(port, ['-E', 'HOLDFAST_LOG_FORMAT=json',
+      process.execPath, HOLDFAST_BIN, 'run', '--control', control, '-l', `http=tcp://127.0.0.1:${port}`, '--', process.execPath, WORKER]);
+    const { sa } = act;
 
     // The first connection makes systemd-socket-activate exec the holder (same pid, LISTEN_PID = it).
     const body = await get(port, '/first');
@@ -207,7 +213,7 @@ describe('systemd-socket-activate', () => {
     const s = (await callControl<StatusBody>(control, 'GET', '/status')).body;
     expect(s.holderPid).toBe(sa.pid);
     expect(s.sockets).toEqual([expect.objectContaining({ name: 'http', bound: `tcp://127.0.0.1:${port}` })]);
-    expect(out).not.toMatch(/EADDRINUSE/);
+    expect(act.output).not.toMatch(/EADDRINUSE/);
     // And it is a real holder: a reload swaps generations on the adopted socket.
     const r = await callControl<{ ok: boolean }>(control, 'POST', '/reload');
     expect(r.body.ok).toBe(true);
@@ -217,21 +223,15 @@ describe('systemd-socket-activate', () => {
 
   it('runs a bare http-adapter worker (no holdfast) that serves the socket it names http', async () => {
     const port = await freePort();
-    const sa = spawn('systemd-socket-activate', ['-l', `127.0.0.1:${port}`, '--fdname=http', process.execPath, WORKER],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    sa.stdout!.on('data', (d) => { out += d; });
-    sa.stderr!.on('data', (d) => { out += d; });
-    const exited = new Promise((r) => sa.once('exit', r));
-    cleanup.push(async () => { if (sa.exitCode === null) { sa.kill('SIGTERM'); await exited; } });
-    await until(() => out.includes('Listening on'), 10_000, 'systemd-socket-activate listening');
+    const act = await socketActivate(port, [process.execPath, WORKER]);
+    const { sa } = act;
     let ok = 0;
     for (let i = 0; i < 20; i++) {
       const body = await get(port, `/n${i}`);
       if (body.pid === sa.pid && body.url === `/n${i}`) ok++;
     }
     expect(ok).toBe(20);
-    expect(out).toMatch(new RegExp(`interop-http-worker ${sa.pid} serving`));
+    expect(act.output).toMatch(new RegExp(`interop-http-worker ${sa.pid} serving`));
   });
 });
 

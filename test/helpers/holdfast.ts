@@ -16,6 +16,7 @@ export interface StatusBody {
   workers: { pid: number; generation: number; state: string }[];
   sockets: { name: string; spec: string; bound: string }[];
   holderPid: number;
+  swap: { running: boolean; queued: boolean };
 }
 
 /** A real `holdfast run` process, with its control socket in a fresh temp dir. */

@@ -16,7 +16,7 @@ function value(text: string, series: string): number | undefined {
 }
 
 const worker = (generation: number, state: 'starting' | 'ready' | 'draining') =>
-  ({ pid: 100 + generation, generation, state, uptimeMs: 1, readyMs: null, status: null, mainPid: null });
+  ({ pid: 100 + generation, generation, state, uptimeMs: 1, readyMs: null, status: null, mainPid: null, slot: 0, restarts: 0 });
 
 describe('createMetrics', () => {
   it('counts swaps by outcome, crashes and restarts, and observes ready and drain durations', async () => {

@@ -54,7 +54,7 @@ const ready = async (n = 1) => { await flush(); for (const w of workers.slice(-n
 function make(extra: Partial<SupervisorOptions> = {}): Supervisor {
   return new Supervisor({
     command: 'node', args: ['app.js'], cwd: '/', env: { LISTEN_FDS: '9', KEEP: 'x' },
-    sockets: [{ name: 'http', spec: 'tcp://127.0.0.1:1', fd: 20, bound: 'tcp://127.0.0.1:1' }, { name: 'dns', spec: 'udp://127.0.0.1:2', fd: 21, bound: '' }],
+    sockets: [{ name: 'http', spec: 'tcp://127.0.0.1:1', kind: 'socket', origin: 'opened', fd: 20, bound: 'tcp://127.0.0.1:1' }, { name: 'dns', spec: 'udp://127.0.0.1:2', kind: 'socket', origin: 'opened', fd: 21, bound: '' }],
     readyTimeoutMs: 1000, drainTimeoutMs: 5000, settleMs: 0,
     backoff: { initialMs: 100, maxMs: 1000, resetAfterMs: 10_000 }, maxFailures: 4, ...extra,
   }, host, { path: '@notify', add: (w) => workers.push(w) }, pino({ level: 'silent' }));
