@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System packages the test suites use as real third-party peers and clients (Debian):
+# Run by `pnpm test` before any test. System packages the test suites use as real third-party peers and clients (Debian):
 # curl, systemd-socket-activate (package systemd), python3-systemd, gunicorn.
 # Idempotent; needs root (or sudo) only when something is missing.
 set -euo pipefail
