@@ -37,9 +37,9 @@ it('adopts sockets and FIFOs alike, close-on-exec, when they are what the worker
 });
 
 it.each([
-  [{ http: { type: 'dgram' } }, 'ERR_HOLDFAST_FD_MISMATCH', `inherited fd 3 ("http") is a listening inet stream socket on port ${port}; expected a dgram socket`],
-  [{ http: { port: 1 } }, 'ERR_HOLDFAST_FD_MISMATCH', `inherited fd 3 ("http") is a listening inet stream socket on port ${port}; expected a socket on port 1`],
-  [{ udp: { family: 'inet' } }, 'ERR_HOLDFAST_FD_MISMATCH', 'inherited fd 4 ("udp") is a inet6 dgram socket on port'],
+  [{ http: { type: 'dgram' } }, 'ERR_HOLDFAST_FD_MISMATCH', `inherited fd 3 ("http") is a listening inet stream socket on 127.0.0.1:${port}; expected a dgram socket`],
+  [{ http: { port: 1 } }, 'ERR_HOLDFAST_FD_MISMATCH', `inherited fd 3 ("http") is a listening inet stream socket on 127.0.0.1:${port}; expected a socket on port 1`],
+  [{ udp: { family: 'inet' } }, 'ERR_HOLDFAST_FD_MISMATCH', 'inherited fd 4 ("udp") is an inet6 dgram socket on [::1]:'],
   [{ udp: { listening: true } }, 'ERR_HOLDFAST_FD_MISMATCH', 'expected a listening socket'],
   [{ fifo: { type: 'stream' } }, 'ERR_HOLDFAST_FD_MISMATCH', 'inherited fd 5 ("fifo") is a fifo; expected a socket'],
   [{ http: { kind: 'fifo' } }, 'ERR_HOLDFAST_FD_MISMATCH', 'expected a FIFO'],

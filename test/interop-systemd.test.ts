@@ -174,7 +174,7 @@ describe('the holder as a Type=notify-reload service with an fd store', () => {
     p.stderr!.on('data', (d) => { out += d; });
     const code = await new Promise((r) => p.once('exit', r));
     expect(code).not.toBe(0);
-    expect(out).toMatch(/inherited fd "http" does not match --listen http=tcp:\/\/127\.0\.0\.1:0: fd 3 is a inet dgram socket; expected a inet stream socket/);
+    expect(out).toMatch(/inherited fd "http" does not match --listen http=tcp:\/\/127\.0\.0\.1:0: fd 3 is an inet dgram socket on 127\.0\.0\.1:\d+; expected a stream socket/);
   });
 });
 

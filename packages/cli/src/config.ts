@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { HoldfastError, parseDuration, parseListen, type SocketSpec } from '@holdfast/core';
+import { HOLDFAST_ENV, HoldfastError, parseDuration, parseListen, type SocketSpec } from '@holdfast/core';
 
 /**
  * Configuration of `holdfast run` and `holdfast dev`, merged from (highest first) command-line flags,
@@ -257,9 +257,9 @@ export function resolveConfig(flags: ConfigFlags, command: string[], env: NodeJS
   defaults: { readyTimeoutMs: number; drainTimeoutMs: number } = { readyTimeoutMs: 30_000, drainTimeoutMs: 30_000 }): ResolvedConfig {
   const file = loadConfigFile(dir, flags.config);
   const f = file?.config ?? {};
-  const logLevel = flags.logLevel ?? env.HOLDFAST_LOG_LEVEL ?? f.logLevel ?? 'info';
+  const logLevel = flags.logLevel ?? env[HOLDFAST_ENV.LOG_LEVEL] ?? f.logLevel ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
-    const from = flags.logLevel !== undefined ? '--log-level' : '$HOLDFAST_LOG_LEVEL';
+    const from = flags.logLevel !== undefined ? '--log-level' : `$${HOLDFAST_ENV.LOG_LEVEL}`;
     throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${from} must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(logLevel)}`);
   }
   const cmd = command.length > 0 ? command : f.command ?? [];
@@ -272,7 +272,7 @@ export function resolveConfig(flags: ConfigFlags, command: string[], env: NodeJS
     command: cmd,
     cwd: flags.cwd !== undefined ? resolve(dir, flags.cwd) : f.cwd ?? dir,
     // $HOLDFAST_CONTROL is applied by defaultControlPath when this is undefined.
-    controlPath: flags.control !== undefined ? resolve(dir, flags.control) : env.HOLDFAST_CONTROL ? undefined : f.control,
+    controlPath: flags.control !== undefined ? resolve(dir, flags.control) : env[HOLDFAST_ENV.CONTROL] ? undefined : f.control,
     readyTimeoutMs: flags.readyTimeout !== undefined ? parseDuration(flags.readyTimeout, '--ready-timeout', 1) : f.readyTimeoutMs ?? defaults.readyTimeoutMs,
     drainTimeoutMs: flags.drainTimeout !== undefined ? parseDuration(flags.drainTimeout, '--drain-timeout') : f.drainTimeoutMs ?? defaults.drainTimeoutMs,
     logLevel,

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import Table from 'cli-table3';
-import { defaultControlPath } from '@holdfast/core';
+import { defaultControlPath, HOLDFAST_ENV } from '@holdfast/core';
 import { loadConfigFile } from './config.js';
 import { callControl, streamControl } from './control-client.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -15,8 +15,8 @@ export interface ControlFlags { control?: string; config?: string }
  * else the per-directory default (the same rule `run` and `dev` use, so they find each other).
  */
 export function controlPathFor(flags: ControlFlags, cwd = process.cwd()): string {
-  if (flags.control) return defaultControlPath(cwd, { ...process.env, HOLDFAST_CONTROL: flags.control });
-  if (process.env.HOLDFAST_CONTROL) return defaultControlPath(cwd);
+  if (flags.control) return defaultControlPath(cwd, { ...process.env, [HOLDFAST_ENV.CONTROL]: flags.control });
+  if (process.env[HOLDFAST_ENV.CONTROL]) return defaultControlPath(cwd);
   return loadConfigFile(cwd, flags.config)?.config.control ?? defaultControlPath(cwd);
 }
 

@@ -1,4 +1,4 @@
-import { createLogger } from '@holdfast/core';
+import { createLogger, HOLDFAST_ENV } from '@holdfast/core';
 import pretty from 'pino-pretty';
 import type { Logger } from '@holdfast/core';
 
@@ -7,7 +7,7 @@ import type { Logger } from '@holdfast/core';
  * `level` defaults to $HOLDFAST_LOG_LEVEL, else info.
  */
 export function cliLogger(level?: string): Logger {
-  const format = process.env.HOLDFAST_LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json');
+  const format = process.env[HOLDFAST_ENV.LOG_FORMAT] ?? (process.stderr.isTTY ? 'pretty' : 'json');
   if (format === 'pretty') {
     return createLogger({ level, destination: pretty({ destination: 2, colorize: process.stderr.isTTY, ignore: 'name', translateTime: 'HH:MM:ss.l', singleLine: true }) });
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { HOLDFAST_ENV } from '@holdfast/native/protocol';
 
 /**
  * Default control socket path for a working directory, so that `holdfast run` and `holdfast reload` started in
@@ -10,7 +11,8 @@ import { join, resolve } from 'node:path';
  * The directory is created with mode 0700.
  */
 export function defaultControlPath(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HOLDFAST_CONTROL) return resolve(cwd, env.HOLDFAST_CONTROL);
+  const fromEnv = env[HOLDFAST_ENV.CONTROL];
+  if (fromEnv) return resolve(cwd, fromEnv);
   const dir = join(env.XDG_RUNTIME_DIR || tmpdir(), `holdfast-${process.getuid?.() ?? 0}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const key = createHash('sha256').update(resolve(cwd)).digest('hex').slice(0, 16);

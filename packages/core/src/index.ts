@@ -29,3 +29,4 @@ export * from './log.js';
 export * from './holder.js';
 export * from './unit-file.js';
 export * from './orphan-reaper.js';
+export { HOLDFAST_ENV } from '@holdfast/native/protocol';

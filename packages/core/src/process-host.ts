@@ -45,15 +45,15 @@ function signalSafe(target: number, signal: NodeJS.Signals | 0): boolean {
 
 /**
  * The real OS. Workers are spawned through `holdfast-exec` (packages/native), which sets LISTEN_PID to its own
- * pid and then execs the command without forking, so LISTEN_PID equals the worker's pid (sd_listen_fds(3)); it
- * also arms PR_SET_PDEATHSIG so a worker notices a holder killed with SIGKILL. `detached` makes each worker the
+ * pid and then execs the command without forking, so LISTEN_PID equals the worker's pid (sd_listen_fds(3)); with
+ * HOLDFAST_HOLDER_PID (worker-env.ts) it also arms PR_SET_PDEATHSIG so a worker notices a holder killed with SIGKILL. `detached` makes each worker the
  * leader of its own session and process group, so the whole group can be signalled (Invariant 5).
  */
 export const realProcessHost: ProcessHost = {
   spawn(req) {
     const child: ChildProcess = nodeSpawn(execHelperPath, [req.command, ...req.args], {
       cwd: req.cwd,
-      env: { ...req.env, HOLDFAST_PARENT_PID: String(process.pid) },
+      env: req.env,
       stdio: ['ignore', 'inherit', 'inherit', ...req.fds],
       detached: true,
     });

@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { OpenSocketOptions } from '@holdfast/native';
+import { DEFAULT_BACKLOG, MAX_UNIX_PATH_BYTES } from '@holdfast/native/protocol';
 import { HoldfastError } from './errors.js';
 
 /**
@@ -56,8 +57,6 @@ export type ParsedSpec = Omit<SocketSpec, 'name' | 'spec'>;
 
 /** Default UDP receive buffer in bytes: 2 MiB held ~2500 datagrams through a 340 ms gap here (FACTS.md). */
 export const DEFAULT_DGRAM_RECEIVE_BUFFER = 2 * 1024 * 1024;
-/** Default listen(2) backlog, systemd.socket(5)'s Backlog= default (SOMAXCONN). */
-export const DEFAULT_BACKLOG = 4096;
 
 /** Netlink families by the names systemd's ListenNetlink= accepts (netlink(7)). */
 export const NETLINK_FAMILIES: Readonly<Record<string, number>> = {
@@ -203,7 +202,7 @@ function parsePath(scheme: Scheme, rest: string, input: string, abstractOk: bool
   if (!rest.startsWith('/') && !(abstractOk && rest.startsWith('@')) && !rest.startsWith('./') && !rest.startsWith('../')) {
     throw invalid(input, `a ${scheme} path must be absolute (/run/app.sock), relative (./app.sock)${abstractOk ? ' or abstract (@name)' : ''}`);
   }
-  if (abstractOk && Buffer.byteLength(rest) > 107) throw invalid(input, `unix socket path is ${Buffer.byteLength(rest)} bytes; at most 107 fit in sun_path`);
+  if (abstractOk && Buffer.byteLength(rest) > MAX_UNIX_PATH_BYTES) throw invalid(input, `unix socket path is ${Buffer.byteLength(rest)} bytes; at most ${MAX_UNIX_PATH_BYTES} fit in sun_path`);
   return rest;
 }
 

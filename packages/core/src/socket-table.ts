@@ -1,8 +1,8 @@
 import { chownSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  closeFd, inspectFd, messageQueueAttributes, openFifo, openMessageQueue, openSocket, openSpecial, probeUnixPath,
-  setCloexec, unlinkMessageQueue, type OpenSocketOptions,
+  closeFd, fdMismatch, inspectFd, openFifo, openMessageQueue, openSocket, openSpecial, probeUnixPath,
+  setCloexec, unlinkMessageQueue, type FdExpectation, type OpenSocketOptions,
 } from '@holdfast/native';
 import { HoldfastError } from './errors.js';
 import { describeOpen, describeSpec, type HeldKind, type SocketSpec } from './socket-spec.js';
@@ -110,24 +110,24 @@ function openOne(s: SocketSpec, held: HeldSocket[]): void {
   push(openSpecial(s.path!, { writable: s.writable, name: s.name }), describeSpec(s));
 }
 
-/** Why an inherited fd does not fit the spec of the same name, or undefined when it does. */
-export function inheritedMismatch(s: SocketSpec, fd: number): string | undefined {
-  let info;
-  try { info = inspectFd(fd); } catch (err) { return `fd ${fd} is not open (${(err as NodeJS.ErrnoException).code})`; }
-  const what = info.kind === 'socket' ? `a ${info.family} ${info.type} socket` : `a ${info.kind}`;
-  if (s.kind === 'socket') {
-    const o = s.open!;
-    if (info.kind !== 'socket' || info.family !== o.family || (info.type !== o.type && !(o.family === 'netlink' && info.type !== 'stream'))) {
-      return `fd ${fd} is ${what}; expected a ${o.family} ${o.type} socket`;
-    }
-    if ((o.type === 'stream' || o.type === 'seqpacket') && !info.listening) return `fd ${fd} is ${what} that is not listening; expected a listening socket`;
-    if ((o.family === 'inet' || o.family === 'inet6') && o.port && info.port !== o.port) return `fd ${fd} is bound to port ${info.port}; expected port ${o.port}`;
-    if (o.family === 'unix' && info.path !== o.path && !o.path!.startsWith('.')) return `fd ${fd} is bound to ${JSON.stringify(info.path)}; expected ${JSON.stringify(o.path)}`;
-    return undefined;
-  }
-  if (s.kind === 'fifo') return info.kind === 'fifo' ? undefined : `fd ${fd} is ${what}; expected a FIFO`;
-  if (s.kind === 'mqueue') return messageQueueAttributes(fd) ? undefined : `fd ${fd} is ${what}; expected a POSIX message queue`;
-  return info.kind === 'char' || info.kind === 'file' || info.kind === 'block' ? undefined : `fd ${fd} is ${what}; expected a special file or character device`;
+/**
+ * What an fd adopted for `s` must be, for fdMismatch() of @holdfast/native (sd_is_socket(3) and its friends):
+ * a listening socket of the spec's family and type on its port or path; a FIFO; a message queue; a special file.
+ */
+export function expectationFor(s: SocketSpec): FdExpectation {
+  if (s.kind !== 'socket') return { kind: s.kind };
+  const o = s.open!;
+  const connected = o.type === 'stream' || o.type === 'seqpacket';
+  return {
+    kind: 'socket',
+    family: o.family,
+    // netlink sockets are raw or dgram alike (netlink(7)).
+    ...(o.family === 'netlink' ? {} : { type: o.type }),
+    ...(connected ? { listening: true } : {}),
+    ...((o.family === 'inet' || o.family === 'inet6') && o.port ? { port: o.port } : {}),
+    // A relative path was resolved against the cwd of whoever bound it: only the kernel's view is known.
+    ...(o.family === 'unix' && !o.path!.startsWith('.') ? { path: o.path! } : {}),
+  };
 }
 
 /** Describes an adopted fd for status (the kernel's view: port resolved, path as bound). */
@@ -159,8 +159,8 @@ export async function openSockets(specs: SocketSpec[], inherited?: ReadonlyMap<s
   for (const s of specs) {
     const fd = inherited.get(s.name);
     if (fd === undefined) continue;
-    const why = inheritedMismatch(s, fd);
-    if (why) throw new HoldfastError('ERR_HOLDFAST_INHERITED_FD', `inherited fd "${s.name}" does not match --listen ${s.name}=${s.spec}: ${why}`);
+    const why = fdMismatch(fd, expectationFor(s));
+    if (why) throw new HoldfastError('ERR_HOLDFAST_INHERITED_FD', `inherited fd "${s.name}" does not match --listen ${s.name}=${s.spec}: fd ${fd} is ${why}`);
   }
   const held: HeldSocket[] = [];
   try {

@@ -5,6 +5,7 @@ import { HoldfastError } from './errors.js';
 import type { ProcessHost } from './process-host.js';
 import type { HeldSocket } from './socket-table.js';
 import { describeExit, Worker, type ExitInfo, type WorkerStatus } from './worker.js';
+import { workerEnv } from './worker-env.js';
 
 /** Where workers send sd_notify messages, and how the supervisor registers a new worker with it (NotifyHub). */
 export interface NotifyRegistry {
@@ -192,20 +193,11 @@ export class Supervisor extends EventEmitter {
 
   private spawnWorker(generation: number, launch: LaunchSpec, slot: number): Worker {
     const { sockets } = this.opts;
-    const env: NodeJS.ProcessEnv = { ...this.opts.env };
-    for (const k of ['LISTEN_PID', 'LISTEN_FDS', 'LISTEN_FDNAMES', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID']) delete env[k];
-    if (sockets.length > 0) {
-      env.LISTEN_FDS = String(sockets.length);
-      env.LISTEN_FDNAMES = sockets.map((s) => s.name).join(':');
-    }
-    env.NOTIFY_SOCKET = this.notify.path;
-    env.HOLDFAST_GENERATION = String(generation);
-    env.HOLDFAST_WORKER = String(slot);
-    // The adapter's parent-death guard (holder-guard.ts) enforces the drain deadline if the holder dies.
-    env.HOLDFAST_HOLDER_PID = String(process.pid);
-    env.HOLDFAST_DRAIN_TIMEOUT_MS = String(this.opts.drainTimeoutMs);
     const watchdogMs = this.opts.watchdogMs ?? 0;
-    if (watchdogMs > 0) env.WATCHDOG_USEC = String(watchdogMs * 1000);
+    const env = workerEnv({
+      base: this.opts.env, socketNames: sockets.map((s) => s.name), notifySocket: this.notify.path, generation, slot,
+      drainTimeoutMs: this.opts.drainTimeoutMs, watchdogMs,
+    });
     const child = this.host.spawn({ command: launch.command, args: launch.args, cwd: launch.cwd, env, fds: sockets.map((s) => s.fd) });
     const w = new Worker(this.host, child, generation, slot);
     w.restarts = this.slotRestarts[slot];

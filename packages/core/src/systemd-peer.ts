@@ -1,4 +1,5 @@
-import { closeFd, notifySend } from '@holdfast/native';
+import { closeFd, describeInvalidListenEnv, ENV, notifySend, parseListenEnv, unsetListenEnv } from '@holdfast/native';
+import { HoldfastError } from './errors.js';
 import type { Logger } from 'pino';
 import type { HeldSocket } from './socket-table.js';
 
@@ -23,20 +24,21 @@ export interface InheritedFd { fd: number; name: string }
 let inheritedMemo: InheritedFd[] | undefined;
 
 /**
- * sd_listen_fds_with_names(3) for the holder itself, once per process (memoised): only when LISTEN_PID equals our
- * pid; LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES are removed from `env` (unset_environment), so that workers never
- * mistake them for theirs. Missing names are 'unknown', as systemd does.
+ * sd_listen_fds_with_names(3) for the holder itself, once per process (memoised), with parseListenEnv() of
+ * @holdfast/native: only when LISTEN_PID equals our pid; LISTEN_* are removed from `env` (unset_environment), so
+ * that workers never mistake them for theirs. Names are 'unknown' when LISTEN_FDNAMES is unset.
+ * @throws HoldfastError ERR_HOLDFAST_INHERITED_FD where sd_listen_fds_with_names returns -EINVAL (LISTEN_FDS not a
+ *   positive integer, LISTEN_FDNAMES with another number of names), naming the variable and its value.
  */
 export function inheritedFds(env: NodeJS.ProcessEnv = process.env): InheritedFd[] {
   if (inheritedMemo) return inheritedMemo;
-  const count = Number(env.LISTEN_FDS);
-  const pid = Number(env.LISTEN_PID);
-  const names = (env.LISTEN_FDNAMES ?? '').split(':');
-  delete env.LISTEN_FDS; delete env.LISTEN_PID; delete env.LISTEN_FDNAMES;
-  inheritedMemo = [];
-  if (Number.isInteger(count) && count > 0 && pid === process.pid) {
-    for (let i = 0; i < count; i++) inheritedMemo.push({ fd: 3 + i, name: names[i] || 'unknown' });
+  const parsed = parseListenEnv(env);
+  unsetListenEnv(env);
+  if (parsed.state === 'invalid') {
+    inheritedMemo = [];
+    throw new HoldfastError('ERR_HOLDFAST_INHERITED_FD', `cannot adopt the inherited fds: ${describeInvalidListenEnv(parsed)}`);
   }
+  inheritedMemo = parsed.state === 'inherited' ? parsed.fds : [];
   return inheritedMemo;
 }
 
@@ -75,9 +77,9 @@ export class SystemdPeer {
    * holder's, workers get the holder's own notify socket instead.
    */
   static fromEnv(log: Logger, env: NodeJS.ProcessEnv = process.env): SystemdPeer | null {
-    const path = env.NOTIFY_SOCKET;
-    const fdStore = Number(env.FDSTORE ?? 0);
-    delete env.NOTIFY_SOCKET; delete env.FDSTORE;
+    const path = env[ENV.NOTIFY_SOCKET];
+    const fdStore = Number(env[ENV.FDSTORE] ?? 0);
+    delete env[ENV.NOTIFY_SOCKET]; delete env[ENV.FDSTORE];
     if (!path) return null;
     return new SystemdPeer(path, Number.isInteger(fdStore) && fdStore > 0 ? fdStore : 0, log);
   }

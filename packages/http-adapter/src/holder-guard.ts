@@ -5,12 +5,13 @@
  * the holder is gone, waits the drain deadline and then SIGKILLs the worker's process group.
  */
 import { armParentDeathGuard } from '@holdfast/native';
+import { HOLDFAST_ENV } from './native.js';
 
 let armed = false;
 
 /** The holder's pid when this process is a worker the holder started directly, else 0. */
 export function holderPid(env: NodeJS.ProcessEnv = process.env): number {
-  const pid = Number(env.HOLDFAST_HOLDER_PID);
+  const pid = Number(env[HOLDFAST_ENV.HOLDER_PID]);
   return Number.isInteger(pid) && pid > 1 ? pid : 0;
 }
 
@@ -23,7 +24,7 @@ export function armHolderGuard(fallbackMs: number): void {
   const holder = holderPid();
   if (armed || holder === 0 || process.ppid !== holder) return;
   armed = true;
-  const ms = Number(process.env.HOLDFAST_DRAIN_TIMEOUT_MS);
+  const ms = Number(process.env[HOLDFAST_ENV.DRAIN_TIMEOUT_MS]);
   armParentDeathGuard(holder, Number.isFinite(ms) && ms >= 0 ? ms : fallbackMs);
 }
 

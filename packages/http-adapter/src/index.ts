@@ -16,7 +16,8 @@
  * 5. Inherited fds are close-on-exec once adopted, and LISTEN_* are removed from the environment
  *    (listen-fds.ts): the worker's own children inherit none of them.
  */
-export { listenFds, listenFdsStatus, LISTEN_FDS_START, type ListenFd, type ListenFdsStatus } from './listen-fds.js';
+export { listenFds, listenFdsStatus, type ListenFd, type ListenFdsStatus } from './listen-fds.js';
+export { SD_LISTEN_FDS_START, type FdExpectation } from './native.js';
 export { notify } from './notify.js';
 export { ready, isReady } from './readiness.js';
 export { startWatchdog, stopWatchdog, watchdogUsec } from './watchdog.js';

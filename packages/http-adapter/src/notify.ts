@@ -2,7 +2,7 @@
  * sd_notify(3): state changes sent as one AF_UNIX datagram to $NOTIFY_SOCKET.
  */
 import { HoldfastAdapterError } from './errors.js';
-import { native } from './native.js';
+import { ENV, native } from './native.js';
 
 function format(state: string | Record<string, string | number>): string {
   if (typeof state === 'string') return state;
@@ -28,7 +28,7 @@ function format(state: string | Record<string, string | number>): string {
  *   layer's Node-shaped error (e.g. code 'ECONNREFUSED', 'ENOENT') when the send fails.
  */
 export function notify(state: string | Record<string, string | number>): boolean {
-  const socketPath = process.env.NOTIFY_SOCKET;
+  const socketPath = process.env[ENV.NOTIFY_SOCKET];
   const payload = format(state);
   if (!socketPath) return false;
   native.notifySend(socketPath, payload);

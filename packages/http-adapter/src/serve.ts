@@ -12,7 +12,7 @@ import * as net from 'node:net';
 import { HoldfastAdapterError } from './errors.js';
 import { parseFallback, type FallbackAddress } from './fallback.js';
 import { listenFds, listenFdsStatus, type ListenFd } from './listen-fds.js';
-import type { FdInfo } from './native.js';
+import { DEFAULT_BACKLOG, native, type FdExpectation, type FdInfo } from './native.js';
 import { disableAutoReady, isAttached, markAttached } from './readiness.js';
 import { register } from './drain.js';
 import type { DrainHook, Drainable, TargetKind } from './drain-types.js';
@@ -76,7 +76,6 @@ export interface Served {
   inherited: boolean;
 }
 
-const DEFAULT_BACKLOG = 4096;
 const DEFAULT_DRAIN_TIMEOUT = 30_000;
 
 function isHttp2(target: unknown): target is http2.Http2Server | http2.Http2SecureServer {
@@ -90,23 +89,16 @@ function isFastify(target: unknown): target is FastifyLike {
   return typeof t === 'object' && t !== null && t.server instanceof net.Server && typeof t.ready === 'function' && typeof t.close === 'function';
 }
 
-const an = (word: string): string => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
-
-function describe(info: FdInfo): string {
-  if (info.kind !== 'socket') return an(info.kind);
-  const where = info.family === 'unix' ? ` ${info.path || '(unnamed)'}` : info.port !== undefined ? ` ${info.address}:${info.port}` : '';
-  return `${an(info.family ?? '?')} ${info.type ?? '?'} socket${info.type === 'stream' ? (info.listening ? ' (listening)' : ' (not listening)') : ''}${where}`;
-}
-
-/** undefined when `info` suits the target, else what was expected. */
-function unsuitable(kind: TargetKind, target: unknown, info: FdInfo): string | undefined {
+/** What an fd must be to serve the target: a dgram socket of the socket's family, or a listening stream socket. */
+function expectationFor(kind: TargetKind, target: unknown): FdExpectation {
   if (kind === 'dgram') {
-    const want = (target as dgram.Socket & { type?: string }).type === 'udp6' ? 'inet6' : 'inet';
-    return info.kind === 'socket' && info.type === 'dgram' && info.family === want ? undefined : `an ${want} dgram socket (dgram.createSocket('${want === 'inet6' ? 'udp6' : 'udp4'}'))`;
+    return { kind: 'socket', type: 'dgram', family: (target as dgram.Socket & { type?: string }).type === 'udp6' ? 'inet6' : 'inet' };
   }
-  const familyOk = info.family === 'inet' || info.family === 'inet6' || info.family === 'unix';
-  return info.kind === 'socket' && info.type === 'stream' && familyOk && info.listening === true ? undefined : 'a listening stream socket (inet, inet6 or unix)';
+  return { kind: 'socket', type: 'stream', listening: true, family: ['inet', 'inet6', 'unix'] };
 }
+
+const describe = (info: FdInfo): string => native.describeFd(info);
+const unsuitable = (kind: TargetKind, target: unknown, l: ListenFd): string | undefined => native.fdMismatch(l.fd, expectationFor(kind, target), l.info);
 
 function pick(kind: TargetKind, target: unknown, inherited: ListenFd[], name: string | undefined): ListenFd {
   const list = inherited.map((l) => `${l.name}=fd ${l.fd} (${describe(l.info)})`).join(', ');
@@ -118,15 +110,16 @@ function pick(kind: TargetKind, target: unknown, inherited: ListenFd[], name: st
   } else if (inherited.length === 1) {
     chosen = inherited[0]!;
   } else {
-    chosen = inherited.find((l) => !isAttached(l.fd) && unsuitable(kind, target, l.info) === undefined);
-    if (!chosen) throw new HoldfastAdapterError('ERR_HOLDFAST_NO_LISTEN_FD', `no unattached inherited fd suits the ${kind} target (expected ${unsuitable(kind, target, { kind: 'other', cloexec: true })}); inherited: ${list}`, { hint: 'pass options.name' });
+    chosen = inherited.find((l) => !isAttached(l.fd) && unsuitable(kind, target, l) === undefined);
+    if (!chosen) throw new HoldfastAdapterError('ERR_HOLDFAST_NO_LISTEN_FD', `no unattached inherited fd suits the ${kind} target (expected ${native.describeExpectation(expectationFor(kind, target))}); inherited: ${list}`, { hint: 'pass options.name' });
   }
   if (isAttached(chosen.fd)) {
     throw new HoldfastAdapterError('ERR_HOLDFAST_FD_IN_USE', `inherited fd "${chosen.name}" (fd ${chosen.fd}) is already served by an earlier serve() call; expected one serve() per fd`);
   }
-  const expected = unsuitable(kind, target, chosen.info);
-  if (expected) {
-    throw new HoldfastAdapterError('ERR_HOLDFAST_FD_MISMATCH', `inherited fd "${chosen.name}" (fd ${chosen.fd}) is ${describe(chosen.info)}; the ${kind} target expected ${expected}`);
+  const why = unsuitable(kind, target, chosen);
+  if (why) {
+    const want = native.describeExpectation(expectationFor(kind, target));
+    throw new HoldfastAdapterError('ERR_HOLDFAST_FD_MISMATCH', `inherited fd "${chosen.name}" (fd ${chosen.fd}) is ${describe(chosen.info)}; the ${kind} target expects ${want}`);
   }
   return chosen;
 }

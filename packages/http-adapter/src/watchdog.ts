@@ -3,15 +3,17 @@
  * set, is this process), send `WATCHDOG=1` every half interval. The pings come from a timer on the event loop, so
  * a worker whose loop is blocked stops pinging and the holder (or systemd) replaces it.
  */
+import { ENV } from './native.js';
 import { notifyQuietly } from './notify.js';
 
 let timer: NodeJS.Timeout | null = null;
 
 /** The watchdog interval in microseconds this process must honour, or 0 when none is asked for. */
 export function watchdogUsec(env: NodeJS.ProcessEnv = process.env): number {
-  const usec = Number(env.WATCHDOG_USEC);
+  const usec = Number(env[ENV.WATCHDOG_USEC]);
   if (!Number.isInteger(usec) || usec <= 0) return 0;
-  if (env.WATCHDOG_PID && Number(env.WATCHDOG_PID) !== process.pid) return 0;
+  const pid = env[ENV.WATCHDOG_PID];
+  if (pid && Number(pid) !== process.pid) return 0;
   return usec;
 }
 

@@ -22,10 +22,10 @@ describe('listenFds()', () => {
     expect(r.childFds).not.toContain(4);
   });
 
-  it("names missing from LISTEN_FDNAMES are 'unknown'", async () => {
+  it('refuses a LISTEN_FDNAMES with fewer names than LISTEN_FDS (sd_listen_fds_with_names(3) returns -EINVAL)', async () => {
     const w = startWorker(fixture('listen-fds-report.mjs'), { fds: [{ fd: stream, name: 'http' }, { fd: udp, name: 'x' }], env: { LISTEN_FDNAMES: 'web' }, captureStdout: true });
     const r = await jsonOf(w);
-    expect(r.fds.map((f: { name: string }) => f.name)).toEqual(['web', 'unknown']);
+    expect(r.error).toEqual({ code: 'ERR_HOLDFAST_BAD_LISTEN_FD', message: 'LISTEN_FDNAMES is "web"; expected 2 colon-separated names (LISTEN_FDS=2) (sd_listen_fds(3))' });
   });
 
   it('returns [] when LISTEN_PID is another process, and still unsets LISTEN_*', async () => {

@@ -137,11 +137,11 @@ describe('mismatch errors', () => {
     const r = await jsonOf(w);
     expect(r['dgram-on-stream'].code).toBe('ERR_HOLDFAST_FD_MISMATCH');
     expect(r['dgram-on-stream'].name).toBe('HoldfastAdapterError');
-    expect(r['dgram-on-stream'].message).toMatch(/"http" \(fd 3\) is an inet stream socket \(listening\) 127\.0\.0\.1:\d+; the dgram target expected an inet dgram socket/);
+    expect(r['dgram-on-stream'].message).toMatch(/"http" \(fd 3\) is a listening inet stream socket on 127\.0\.0\.1:\d+; the dgram target expects an inet dgram socket/);
     expect(r['http-on-dgram'].code).toBe('ERR_HOLDFAST_FD_MISMATCH');
-    expect(r['http-on-dgram'].message).toMatch(/"udp" \(fd 4\) is an inet dgram socket .*expected a listening stream socket/);
+    expect(r['http-on-dgram'].message).toMatch(/"udp" \(fd 4\) is an inet dgram socket .*expects a listening inet, inet6 or unix stream socket/);
     expect(r['udp6-on-udp4'].code).toBe('ERR_HOLDFAST_FD_MISMATCH');
-    expect(r['udp6-on-udp4'].message).toMatch(/expected an inet6 dgram socket/);
+    expect(r['udp6-on-udp4'].message).toMatch(/expects an inet6 dgram socket/);
     expect(r['missing-name'].code).toBe('ERR_HOLDFAST_NO_LISTEN_FD');
     expect(r['missing-name'].message).toMatch(/no inherited fd named "nope".*inherited: http=fd 3 .*udp=fd 4/);
     expect(r['bad-target'].code).toBe('ERR_HOLDFAST_INVALID_TARGET');
@@ -162,7 +162,7 @@ describe('mismatch errors', () => {
       const r = await jsonOf(startWorker(fixture('serve-mismatch.mjs'), { fds: [{ fd: file, name: 'http' }], captureStdout: true, env: { SCENARIOS: 'listen-fds,http-on-file' } }));
       expect(r['listen-fds']).toEqual({ ok: true });
       expect(r['http-on-file'].code).toBe('ERR_HOLDFAST_FD_MISMATCH');
-      expect(r['http-on-file'].message).toMatch(/"http" \(fd 3\) is a file; the http target expected a listening stream socket/);
+      expect(r['http-on-file'].message).toMatch(/"http" \(fd 3\) is a file; the http target expects a listening inet, inet6 or unix stream socket/);
     } finally {
       fs.closeSync(file);
     }

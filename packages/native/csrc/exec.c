@@ -6,9 +6,10 @@
  * fixes up the environment and execs CMD in place. No fork, no shell: the pid
  * the holder got from spawn() is the worker's pid.
  *
- *  - HOLDFAST_PARENT_PID set: PR_SET_PDEATHSIG(SIGTERM) so the worker cannot
+ *  - HOLDFAST_HOLDER_PID set: PR_SET_PDEATHSIG(SIGTERM) so the worker cannot
  *    outlive the holder (invariant 5), then exit 125 if the parent already
- *    died (getppid() differs). The variable is removed from the environment.
+ *    died (getppid() differs). The variable stays: the worker's holder guard
+ *    reads it too.
  *  - LISTEN_FDS set: LISTEN_PID = getpid(), which after exec is the worker's
  *    own pid, as sd_listen_fds(3) requires.
  *  - WATCHDOG_USEC set: WATCHDOG_PID = getpid() likewise (sd_watchdog_enabled(3)).
@@ -23,6 +24,16 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+
+/*
+ * The protocol's names, mirrored from packages/native/src/protocol.ts (ENV and
+ * HOLDFAST_ENV); packages/native/test/protocol.test.ts checks that they match.
+ */
+#define ENV_HOLDER_PID "HOLDFAST_HOLDER_PID"
+#define ENV_LISTEN_FDS "LISTEN_FDS"
+#define ENV_LISTEN_PID "LISTEN_PID"
+#define ENV_WATCHDOG_USEC "WATCHDOG_USEC"
+#define ENV_WATCHDOG_PID "WATCHDOG_PID"
 
 /* Set NAME to our own pid, which after exec is the worker's. 0 on success. */
 static int set_own_pid(const char *name) {
@@ -39,7 +50,7 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  const char *parent = getenv("HOLDFAST_PARENT_PID");
+  const char *parent = getenv(ENV_HOLDER_PID);
   if (parent != NULL && *parent != '\0') {
     char *end = NULL;
     long want = strtol(parent, &end, 10);
@@ -50,10 +61,9 @@ int main(int argc, char **argv) {
     /* Checked after prctl: a parent that died before it would not signal us. */
     if (*end != '\0' || (long)getppid() != want) return 125;
   }
-  unsetenv("HOLDFAST_PARENT_PID");
 
-  if (getenv("LISTEN_FDS") != NULL && set_own_pid("LISTEN_PID") != 0) return 126;
-  if (getenv("WATCHDOG_USEC") != NULL && set_own_pid("WATCHDOG_PID") != 0) return 126;
+  if (getenv(ENV_LISTEN_FDS) != NULL && set_own_pid(ENV_LISTEN_PID) != 0) return 126;
+  if (getenv(ENV_WATCHDOG_USEC) != NULL && set_own_pid(ENV_WATCHDOG_PID) != 0) return 126;
 
   execvp(argv[1], argv + 1);
   int err = errno;

@@ -13,10 +13,17 @@
  */
 export * from './types.js';
 export { systemError, type NativeSystemError, type InvalidArgError } from './errors.js';
-export { openSocket, DEFAULT_BACKLOG } from './sockets.js';
+export { openSocket } from './sockets.js';
+export {
+  SD_LISTEN_FDS_START, MAX_UNIX_PATH_BYTES, ENV, HOLDFAST_ENV, DEFAULT_BACKLOG, PER_PROCESS_ENV, parseListenEnv, unsetListenEnv,
+  describeInvalidListenEnv, type ListenEnv, type ListenEnvFd,
+} from './protocol.js';
+export {
+  fdMismatch, describeFd, describeExpectation, isSocket, isSocketInet, isSocketUnix, isFifo, isSpecial, isMessageQueue,
+  type FdExpectation, type FamilyExpectation,
+} from './fd-check.js';
 export { closeFd, setCloexec, dupFd, inspectFd, peerCredentials, type FdInfoDetailed } from './fd.js';
 export { notifySend, NotifySocket, type NotifySocketOptions } from './notify.js';
 export { execHelperPath } from './exec-helper.js';
 export { openFifo, openSpecial, openMessageQueue, unlinkMessageQueue, messageQueueAttributes, probeUnixPath } from './special.js';
-export { MAX_UNIX_PATH_BYTES } from './unix-address.js';
 export { armParentDeathGuard, reapChild, setChildSubreaper } from './process.js';

@@ -10,12 +10,11 @@ import { native } from './binding.js';
 import { check, invalidArg, type ErrorTarget } from './errors.js';
 import type { OpenSocketOptions } from './types.js';
 import { encodeUnixAddress, isAbstract } from './unix-address.js';
+import { DEFAULT_BACKLOG } from './protocol.js';
 
 const C = native.constants;
 const WHERE = 'openSocket';
 
-/** listen(2) backlog when none is given; the kernel caps it at net.core.somaxconn. */
-export const DEFAULT_BACKLOG = 4096;
 
 const FAMILIES = { inet: C.AF_INET, inet6: C.AF_INET6, unix: C.AF_UNIX, netlink: C.AF_NETLINK } as const;
 const TYPES = { stream: C.SOCK_STREAM, dgram: C.SOCK_DGRAM, seqpacket: C.SOCK_SEQPACKET, raw: C.SOCK_RAW } as const;

@@ -4,12 +4,7 @@
  * (sun_path starts with a NUL byte and the name is exactly the bytes that follow; no terminator).
  */
 import { invalidArg } from './errors.js';
-
-/** sizeof(sockaddr_un.sun_path) on Linux. */
-const SUN_PATH_SIZE = 108;
-
-/** Longest path or abstract name accepted, in bytes (107: room for the terminator or the leading NUL). */
-export const MAX_UNIX_PATH_BYTES = SUN_PATH_SIZE - 1;
+import { MAX_UNIX_PATH_BYTES } from './protocol.js';
 
 /**
  * Validates a unix socket address and returns the sun_path bytes the addon binds/sends to:

@@ -70,17 +70,17 @@ describe('holdfast-exec', () => {
     }
   });
 
-  it('exits 125 quietly when HOLDFAST_PARENT_PID is not its parent', async () => {
-    const r = await run(['sh', '-c', 'echo ran'], { ...baseEnv, HOLDFAST_PARENT_PID: '1' });
+  it('exits 125 quietly when HOLDFAST_HOLDER_PID is not its parent', async () => {
+    const r = await run(['sh', '-c', 'echo ran'], { ...baseEnv, HOLDFAST_HOLDER_PID: '1' });
     expect(r).toMatchObject({ code: 125, stdout: '', stderr: '' });
   });
 
-  it('runs and unsets HOLDFAST_PARENT_PID when the parent matches', async () => {
-    const r = await run(['sh', '-c', 'echo "${HOLDFAST_PARENT_PID-unset}"; grep -c . /dev/null; true'], {
+  it("runs and keeps HOLDFAST_HOLDER_PID (the worker's holder guard reads it) when the parent matches", async () => {
+    const r = await run(['sh', '-c', 'echo "${HOLDFAST_HOLDER_PID-unset}"'], {
       ...baseEnv,
-      HOLDFAST_PARENT_PID: String(process.pid),
+      HOLDFAST_HOLDER_PID: String(process.pid),
     });
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n')[0]).toBe('unset');
+    expect(r.stdout.split('\n')[0]).toBe(String(process.pid));
   });
 });

@@ -1,0 +1,45 @@
+/**
+ * A worker's environment: the holder's own (minus what describes the holder's fds, supervisor or watchdog), plus
+ * the socket-passing protocol (sd_listen_fds(3): LISTEN_FDS, LISTEN_FDNAMES; LISTEN_PID is set by holdfast-exec
+ * after the fork, so that it is the worker's own pid), the holder's notify socket (sd_notify(3)), the watchdog
+ * interval (sd_watchdog_enabled(3)) and holdfast's own variables. Every name comes from @holdfast/native's
+ * protocol.ts.
+ */
+import { ENV, HOLDFAST_ENV, PER_PROCESS_ENV } from '@holdfast/native';
+
+/** What a worker's environment is built from. */
+export interface WorkerEnvInput {
+  /** The environment the holder was configured with. */
+  base: NodeJS.ProcessEnv;
+  /** Socket names in fd order (fd 3 + index). */
+  socketNames: readonly string[];
+  /** The holder's NOTIFY_SOCKET ('@name' or a path). */
+  notifySocket: string;
+  generation: number;
+  /** Slot within the generation, 0..workers-1. */
+  slot: number;
+  /** Drain deadline in ms, for the adapter's own drain and holder guard. */
+  drainTimeoutMs: number;
+  /** Watchdog interval in ms; 0 leaves WATCHDOG_USEC unset. */
+  watchdogMs: number;
+  /** The holder's pid; default process.pid. */
+  holderPid?: number;
+}
+
+/** The environment for one worker (a new object; `base` is not changed). */
+export function workerEnv(input: WorkerEnvInput): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...input.base };
+  for (const k of PER_PROCESS_ENV) delete env[k];
+  if (input.socketNames.length > 0) {
+    env[ENV.LISTEN_FDS] = String(input.socketNames.length);
+    env[ENV.LISTEN_FDNAMES] = input.socketNames.join(':');
+  }
+  env[ENV.NOTIFY_SOCKET] = input.notifySocket;
+  if (input.watchdogMs > 0) env[ENV.WATCHDOG_USEC] = String(input.watchdogMs * 1000);
+  env[HOLDFAST_ENV.GENERATION] = String(input.generation);
+  env[HOLDFAST_ENV.WORKER] = String(input.slot);
+  // holdfast-exec arms PR_SET_PDEATHSIG against this pid; the adapter's holder guard enforces the drain deadline.
+  env[HOLDFAST_ENV.HOLDER_PID] = String(input.holderPid ?? process.pid);
+  env[HOLDFAST_ENV.DRAIN_TIMEOUT_MS] = String(input.drainTimeoutMs);
+  return env;
+}

@@ -1,0 +1,157 @@
+/**
+ * The socket-passing and readiness protocol, named once: systemd's environment variables (sd_listen_fds(3),
+ * sd_notify(3), sd_watchdog_enabled(3)), holdfast's own variables, the defaults every package shares, and
+ * `parseListenEnv()`, which reads LISTEN_* exactly as sd-daemon.c's sd_listen_fds_with_names() does.
+ * This module loads no addon: `@holdfast/native/protocol` imports it alone.
+ *
+ * csrc/exec.c mirrors the names it uses as #defines; test/protocol.test.ts checks that they match.
+ */
+/** First inherited fd (SD_LISTEN_FDS_START in sd-daemon.h): fds 0-2 are stdio. */
+export const SD_LISTEN_FDS_START = 3;
+
+/** systemd's environment variables, by their own names. */
+export const ENV = {
+  /** Number of fds passed at SD_LISTEN_FDS_START.. (sd_listen_fds(3)). */
+  LISTEN_FDS: 'LISTEN_FDS',
+  /** The pid the fds are meant for; any other process ignores them (sd_listen_fds(3)). */
+  LISTEN_PID: 'LISTEN_PID',
+  /** The pidfd inode id the fds are meant for (newer systemd; checked only where the kernel can tell). */
+  LISTEN_PIDFDID: 'LISTEN_PIDFDID',
+  /** Colon-separated names, one per fd (sd_listen_fds_with_names(3)). */
+  LISTEN_FDNAMES: 'LISTEN_FDNAMES',
+  /** AF_UNIX datagram socket the service sends READY=1 and friends to (sd_notify(3)); '@name' is abstract. */
+  NOTIFY_SOCKET: 'NOTIFY_SOCKET',
+  /** Watchdog interval in µs (sd_watchdog_enabled(3)). */
+  WATCHDOG_USEC: 'WATCHDOG_USEC',
+  /** The pid the watchdog interval is meant for (sd_watchdog_enabled(3)). */
+  WATCHDOG_PID: 'WATCHDOG_PID',
+  /** FileDescriptorStoreMax= of the unit: how many fds FDSTORE=1 may deposit (systemd.exec(5)). */
+  FDSTORE: 'FDSTORE',
+} as const;
+
+/** holdfast's own environment variables. */
+export const HOLDFAST_ENV = {
+  /**
+   * The holder's pid, set for every worker. holdfast-exec arms PR_SET_PDEATHSIG and exits 125 when its parent is
+   * not this pid (the holder died before the exec); the adapter's holder guard drains when the holder is gone.
+   */
+  HOLDER_PID: 'HOLDFAST_HOLDER_PID',
+  /** The worker's generation number (1, 2, ...). */
+  GENERATION: 'HOLDFAST_GENERATION',
+  /** The worker's slot within its generation (0..workers-1). */
+  WORKER: 'HOLDFAST_WORKER',
+  /** The holder's drain deadline in ms: a worker's drain gives up after it. */
+  DRAIN_TIMEOUT_MS: 'HOLDFAST_DRAIN_TIMEOUT_MS',
+  /** Control socket path used by the CLI when --control is not given. */
+  CONTROL: 'HOLDFAST_CONTROL',
+  /** pino level: fatal, error, warn, info, debug, trace, silent. */
+  LOG_LEVEL: 'HOLDFAST_LOG_LEVEL',
+  /** 'pretty' or 'json'. */
+  LOG_FORMAT: 'HOLDFAST_LOG_FORMAT',
+} as const;
+
+/** sizeof(sockaddr_un.sun_path) on Linux (unix(7)). */
+const SUN_PATH_SIZE = 108;
+
+/** Longest unix socket path or abstract name, in bytes (107: room for the terminator or the leading NUL). */
+export const MAX_UNIX_PATH_BYTES = SUN_PATH_SIZE - 1;
+
+/** listen(2) backlog when none is given: systemd.socket(5)'s Backlog= default; the kernel caps it at somaxconn. */
+export const DEFAULT_BACKLOG = 4096;
+
+/** One fd passed with LISTEN_FDS. */
+export interface ListenEnvFd {
+  /** SD_LISTEN_FDS_START + index. */
+  fd: number;
+  /** Its LISTEN_FDNAMES entry, or 'unknown' when LISTEN_FDNAMES is unset. */
+  name: string;
+}
+
+/**
+ * What LISTEN_* say, with sd_listen_fds_with_names(3)'s outcomes:
+ * - `none`: LISTEN_PID or LISTEN_FDS unset (sd_listen_fds returns 0);
+ * - `pid-mismatch`: LISTEN_PID names another process (returns 0: the variables leaked from a parent);
+ * - `inherited`: the fds, in order;
+ * - `invalid`: a variable is malformed, LISTEN_FDS is not a positive integer, or LISTEN_FDNAMES has another
+ *   number of entries than LISTEN_FDS (sd-daemon.c returns -EINVAL in each case).
+ */
+export type ListenEnv =
+  | { state: 'none' }
+  | { state: 'pid-mismatch'; listenPid: number }
+  | { state: 'inherited'; listenPid: number; fds: ListenEnvFd[] }
+  | { state: 'invalid'; variable: keyof typeof ENV; value: string; expected: string };
+
+const DECIMAL = /^\+?[0-9]+$/;
+
+/** safe_atoi / parse_pid: decimal, optional leading '+', no trailing garbage. */
+function parseDecimal(text: string): number | undefined {
+  const t = text.trim();
+  if (!DECIMAL.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/**
+ * Reads LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES as sd_listen_fds_with_names(3) does (sd-daemon.c), without side
+ * effects: no fd is touched and `env` is not changed (see {@link unsetListenEnv}).
+ * - LISTEN_PID unset: `none`; not a positive pid: `invalid`; not `pid`: `pid-mismatch` (LISTEN_FDS is not read).
+ * - LISTEN_FDS unset: `none`; not an integer, or <= 0: `invalid` (LISTEN_FDS=0 is -EINVAL in systemd, too).
+ * - LISTEN_FDNAMES set: split on ':' keeping empty entries; a count other than LISTEN_FDS is `invalid`.
+ *   Unset: every name is 'unknown'.
+ * - LISTEN_PIDFDID, when set, must be an unsigned integer (else `invalid`); Node cannot read its own pidfd inode
+ *   id, so it is not compared further (systemd skips the comparison likewise when the kernel cannot tell).
+ * @param pid the process the fds must be meant for; default process.pid.
+ */
+export function parseListenEnv(env: NodeJS.ProcessEnv = process.env, pid: number = process.pid): ListenEnv {
+  const rawPid = env[ENV.LISTEN_PID];
+  if (rawPid === undefined) return { state: 'none' };
+  const listenPid = parseDecimal(rawPid);
+  if (listenPid === undefined || listenPid < 1) {
+    return { state: 'invalid', variable: 'LISTEN_PID', value: rawPid, expected: 'a positive process id' };
+  }
+  if (listenPid !== pid) return { state: 'pid-mismatch', listenPid };
+  const rawPidfd = env[ENV.LISTEN_PIDFDID];
+  if (rawPidfd !== undefined && parseDecimal(rawPidfd) === undefined) {
+    return { state: 'invalid', variable: 'LISTEN_PIDFDID', value: rawPidfd, expected: 'an unsigned integer' };
+  }
+  const rawCount = env[ENV.LISTEN_FDS];
+  if (rawCount === undefined) return { state: 'none' };
+  const count = parseDecimal(rawCount);
+  if (count === undefined || count <= 0 || count > 0x7fffffff - SD_LISTEN_FDS_START) {
+    return { state: 'invalid', variable: 'LISTEN_FDS', value: rawCount, expected: 'a positive integer' };
+  }
+  const rawNames = env[ENV.LISTEN_FDNAMES];
+  // strv_split_full(EXTRACT_DONT_COALESCE_SEPARATORS): '' has no entries, 'a::b' has three.
+  const names = rawNames === undefined ? undefined : rawNames === '' ? [] : rawNames.split(':');
+  if (names && names.length !== count) {
+    return { state: 'invalid', variable: 'LISTEN_FDNAMES', value: rawNames!, expected: `${count} colon-separated names (LISTEN_FDS=${count})` };
+  }
+  const fds: ListenEnvFd[] = [];
+  for (let i = 0; i < count; i++) fds.push({ fd: SD_LISTEN_FDS_START + i, name: names ? names[i]! : 'unknown' });
+  return { state: 'inherited', listenPid, fds };
+}
+
+/** The message for an `invalid` result: `LISTEN_FDS is "0"; expected a positive integer (sd_listen_fds(3))`. */
+export function describeInvalidListenEnv(r: Extract<ListenEnv, { state: 'invalid' }>): string {
+  return `${r.variable} is ${JSON.stringify(r.value)}; expected ${r.expected} (sd_listen_fds(3))`;
+}
+
+/**
+ * sd_listen_fds(3) with unset_environment: removes LISTEN_PID, LISTEN_PIDFDID, LISTEN_FDS and LISTEN_FDNAMES from
+ * `env`, so that children never mistake the fds for theirs.
+ */
+export function unsetListenEnv(env: NodeJS.ProcessEnv = process.env): void {
+  delete env[ENV.LISTEN_PID];
+  delete env[ENV.LISTEN_PIDFDID];
+  delete env[ENV.LISTEN_FDS];
+  delete env[ENV.LISTEN_FDNAMES];
+}
+
+/**
+ * The variables a worker's environment must not inherit from the holder's own (they would describe the holder's
+ * fds, supervisor or watchdog, not the worker's); the holder sets the worker's own values.
+ */
+export const PER_PROCESS_ENV: readonly string[] = [
+  ENV.LISTEN_PID, ENV.LISTEN_PIDFDID, ENV.LISTEN_FDS, ENV.LISTEN_FDNAMES, ENV.NOTIFY_SOCKET, ENV.WATCHDOG_USEC,
+  ENV.WATCHDOG_PID, ENV.FDSTORE,
+];
