@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { HoldfastError } from '@holdfast/core';
+import { HoldfastCliError } from './errors.js';
 
 /** A JSON answer from the control API. */
 export interface ControlReply<T = Record<string, unknown>> {
@@ -10,7 +10,7 @@ export interface ControlReply<T = Record<string, unknown>> {
 function unreachable(err: unknown, controlPath: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ECONNREFUSED') {
-    return new HoldfastError('ERR_HOLDFAST_CONTROL_UNREACHABLE', `no holdfast answers on ${controlPath} (${code})`, { cause: err });
+    return new HoldfastCliError('ERR_HOLDFAST_CONTROL_UNREACHABLE', `no holdfast answers on ${controlPath} (${code})`, { cause: err });
   }
   return err;
 }
@@ -18,7 +18,7 @@ function unreachable(err: unknown, controlPath: string): unknown {
 /**
  * Call the holder's control API over its unix socket (HTTP, JSON).
  * No body or header timeout: `POST /reload` answers only when the swap is over.
- * @throws HoldfastError ERR_HOLDFAST_CONTROL_UNREACHABLE when nothing answers on `controlPath`.
+ * @throws HoldfastCliError ERR_HOLDFAST_CONTROL_UNREACHABLE when nothing answers on `controlPath`.
  */
 export async function callControl<T = Record<string, unknown>>(controlPath: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<ControlReply<T>> {
   const dispatcher = new Agent({ connect: { socketPath: controlPath }, headersTimeout: 0, bodyTimeout: 0 });

@@ -1,34 +1,16 @@
-import type { HoldfastErrorCode } from '@holdfast/core';
+import { CORE_ERRORS } from '@holdfast/core';
+import { CLI_ERRORS } from './errors.js';
+
+/** Every code the command can end with, from the registries (docs/errors.md lists them with their exit codes). */
+const REGISTRY: Readonly<Record<string, { exitCode: number }>> = { ...CORE_ERRORS, ...CLI_ERRORS };
+
+/** The exit codes that belong to no error code. */
+export const EXIT = { OK: 0, FAILED: 1 } as const;
 
 /**
- * holdfast's exit codes (docs/cli.md lists them):
- * 0 success · 1 reload rolled back or the service failed · 2 bad usage (unknown option, malformed spec or duration)
- * 3 a socket could not be opened (in use, permission) · 4 command not found
- * 5 no holder answers on the control socket · 6 another holder already uses the control socket
+ * Exit code for an error code, from its registry entry (CORE_ERRORS, CLI_ERRORS): 2 bad usage, 3 a socket could not
+ * be opened, 4 command not found, 5 no holder answers, 6 control socket in use; 1 for any other code or none.
  */
-export const EXIT = {
-  OK: 0,
-  FAILED: 1,
-  USAGE: 2,
-  SOCKET: 3,
-  COMMAND_NOT_FOUND: 4,
-  CONTROL_UNREACHABLE: 5,
-  CONTROL_IN_USE: 6,
-} as const;
-
-/** Exit code for a HoldfastError code. */
-export function exitCodeFor(code: HoldfastErrorCode | string | undefined): number {
-  switch (code) {
-    case 'ERR_HOLDFAST_INVALID_SPEC':
-    case 'ERR_HOLDFAST_INVALID_OPTION':
-    case 'ERR_HOLDFAST_DUPLICATE_SOCKET':
-      return EXIT.USAGE;
-    case 'ERR_HOLDFAST_SOCKET_OPEN':
-    case 'ERR_HOLDFAST_INHERITED_FD':
-      return EXIT.SOCKET;
-    case 'ERR_HOLDFAST_COMMAND_NOT_FOUND': return EXIT.COMMAND_NOT_FOUND;
-    case 'ERR_HOLDFAST_CONTROL_UNREACHABLE': return EXIT.CONTROL_UNREACHABLE;
-    case 'ERR_HOLDFAST_CONTROL_IN_USE': return EXIT.CONTROL_IN_USE;
-    default: return EXIT.FAILED;
-  }
+export function exitCodeFor(code: string | undefined): number {
+  return (code !== undefined && REGISTRY[code]?.exitCode) || EXIT.FAILED;
 }

@@ -1,17 +1,18 @@
 import { Command, CommanderError } from 'commander';
-import { HoldfastError } from '@holdfast/core';
+import { CodedError } from '@holdfast/core';
 import { metricsCommand, reloadCommand, statusCommand, stopCommand } from './control-commands.js';
 import { devCommand } from './dev.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { CLI_ERRORS } from './errors.js';
+import { EXIT } from './exit-codes.js';
 import { runCommand } from './run.js';
 import { unitCommand } from './unit-command.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 function fail(err: unknown): never {
-  if (err instanceof HoldfastError) {
+  if (err instanceof CodedError) {
     process.stderr.write(`holdfast: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
-    process.exit(exitCodeFor(err.code));
+    process.exit(err.exitCode);
   }
   process.stderr.write(`holdfast: ${(err as Error)?.stack ?? String(err)}\n`);
   process.exit(EXIT.FAILED);
@@ -159,7 +160,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT.USAGE);
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : CLI_ERRORS.ERR_HOLDFAST_USAGE.exitCode);
     fail(err);
   }
 }

@@ -2,7 +2,7 @@ import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { peerCredentials } from '@holdfast/native';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { HoldfastError } from './errors.js';
 import type { LaunchSpec } from './supervisor.js';
 
@@ -17,6 +17,11 @@ export interface ControlTarget {
   metrics?(): Promise<{ contentType: string; body: string }>;
   /** `POST /reload?progress=1`: newline-delimited JSON progress events (see reload-progress.ts). */
   reloadProgress?(launch: Partial<LaunchSpec>): Readable;
+}
+
+/** An error answer: the registry's HTTP status for the code, and `{ ok: false, error: { code, message, hint } }`. */
+function sendError(reply: FastifyReply, err: HoldfastError, body: Record<string, unknown> = {}): FastifyReply {
+  return reply.code(err.httpStatus ?? 500).send({ ...body, ok: false, error: err.toJSON() });
 }
 
 function probe(path: string): Promise<boolean> {
@@ -64,8 +69,8 @@ function parseLaunch(body: unknown): Partial<LaunchSpec> {
  * (SO_PEERCRED, unix(7)) must be the holder's own uid or root; others get 403.
  * - `GET /status` → 200 status JSON
  * - `POST /reload` (optional body `{ "cwd": DIR, "command": [CMD, ...ARGS] }`) → 200
- *   `{ ok: true, generation, pid, readyMs }` once the new generation is ready; 409 `{ ok: false, error: { code,
- *   message, hint } }` on rollback; 400 for a bad body
+ *   `{ ok: true, generation, pid, readyMs }` once the new generation is ready; on failure `{ ok: false, error: { code,
+ *   message, hint } }` with the code's status from CORE_ERRORS (409 rollback or stopping, 400 bad body, 500 internal)
  * - `POST /reload?progress=1` → 200 newline-delimited JSON: `spawned`, `ready`, `drained` events as they happen,
  *   then one `result` line with the body above (`curl -N` shows them live)
  * - `GET /metrics` → Prometheus text format (metrics.ts)
@@ -90,7 +95,7 @@ export async function startControlServer(path: string, target: ControlTarget): P
     let peerUid = -1;
     try { peerUid = peerCredentials(socketFd(req.raw.socket)).uid; } catch { /* not a unix peer */ }
     if (peerUid !== uid && peerUid !== 0) {
-      return reply.code(403).send({ ok: false, error: { code: 'ERR_HOLDFAST_FORBIDDEN', message: `uid ${peerUid} may not use this control socket (holder uid ${uid})` } });
+      return sendError(reply, new HoldfastError('ERR_HOLDFAST_FORBIDDEN', `uid ${peerUid} may not use this control socket (holder uid ${uid})`));
     }
   });
   app.get('/status', async () => target.status());
@@ -99,7 +104,7 @@ export async function startControlServer(path: string, target: ControlTarget): P
     try {
       launch = parseLaunch(req.body);
     } catch (err) {
-      return reply.code(400).send({ ok: false, error: (err as HoldfastError).toJSON() });
+      return sendError(reply, HoldfastError.from(err));
     }
     if ((req.query as { progress?: string }).progress && target.reloadProgress) {
       return reply.type('application/x-ndjson').send(target.reloadProgress(launch));
@@ -107,14 +112,13 @@ export async function startControlServer(path: string, target: ControlTarget): P
     try {
       const r = await target.reload(launch);
       if (r.ok) return r;
-      return reply.code(409).send({ ...r, error: r.error?.toJSON() });
+      return sendError(reply, r.error ?? new HoldfastError('ERR_HOLDFAST_INTERNAL', 'the reload failed without an error'), r);
     } catch (err) {
-      const e = err instanceof HoldfastError ? err : new HoldfastError('ERR_HOLDFAST_STOPPING', String(err));
-      return reply.code(409).send({ ok: false, error: e.toJSON() });
+      return sendError(reply, HoldfastError.from(err));
     }
   });
   app.get('/metrics', async (_req, reply) => {
-    if (!target.metrics) return reply.code(404).send({ ok: false, error: { code: 'ERR_HOLDFAST_FAILED', message: 'metrics are not enabled' } });
+    if (!target.metrics) return sendError(reply, new HoldfastError('ERR_HOLDFAST_METRICS_DISABLED'));
     const m = await target.metrics();
     return reply.type(m.contentType).send(m.body);
   });

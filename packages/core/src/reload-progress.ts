@@ -35,8 +35,7 @@ export async function reloadWithProgress(events: EventEmitter, reload: () => Pro
     try {
       r = await reload();
     } catch (err) {
-      const e = err instanceof HoldfastError ? err : new HoldfastError('ERR_HOLDFAST_STOPPING', String(err));
-      emit({ event: 'result', ok: false, error: e.toJSON() });
+      emit({ event: 'result', ok: false, error: HoldfastError.from(err).toJSON() });
       return null;
     }
     events.off('spawn', onSpawn);
@@ -61,7 +60,7 @@ export async function reloadWithProgress(events: EventEmitter, reload: () => Pro
 export function reloadProgressStream(events: EventEmitter, reload: () => Promise<SwapResult>): Readable {
   const out = new PassThrough();
   void reloadWithProgress(events, reload, (e) => { out.write(`${JSON.stringify(e)}\n`); })
-    .catch((err) => { out.write(`${JSON.stringify({ event: 'result', ok: false, error: { code: 'ERR_HOLDFAST_FAILED', message: String(err) } })}\n`); })
+    .catch((err) => { out.write(`${JSON.stringify({ event: 'result', ok: false, error: HoldfastError.from(err).toJSON() })}\n`); })
     .finally(() => out.end());
   return out;
 }

@@ -1,27 +1,63 @@
-// docs/errors.md documents every error code the packages can raise, and nothing else.
+// docs/errors.md has one section per package whose table lists exactly that package's registry, with the same exit
+// codes and HTTP statuses; and every code a package's source raises is in its registry.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
-import { ERROR_CODES } from '@holdfast/core';
+import { describe, expect, it } from 'vitest';
+import { NATIVE_ERRORS, type ErrorDefinition } from '../../native/src/index.js';
+import { CORE_ERRORS } from '../src/errors.js';
+import { ADAPTER_ERRORS, ADAPTER_WARNINGS } from '../../http-adapter/src/errors.js';
+import { CLI_ERRORS } from '../../cli/src/errors.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const codesIn = (text: string) => new Set(text.match(/ERR_HOLDFAST_[A-Z_]+/g) ?? []);
+const doc = readFileSync(join(root, 'docs/errors.md'), 'utf8');
 
-function sourceCodes(pkg: string): Set<string> {
+/** The rows of the first table in the section whose heading names `pkg`: code → [exit code, HTTP status]. */
+function section(pkg: string): Map<string, string[]> {
+  const start = doc.search(new RegExp(`^## .*\`${pkg}\``, 'm'));
+  expect(start, `a section for ${pkg}`).toBeGreaterThanOrEqual(0);
+  const end = doc.indexOf('\n## ', start + 1);
+  const rows = new Map<string, string[]>();
+  for (const line of doc.slice(start, end < 0 ? undefined : end).split('\n')) {
+    const m = /^\| `((?:ERR|WARN)_[A-Z_]+)` \|.*\|$/.exec(line);
+    if (!m) continue;
+    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    rows.set(m[1]!, cells.slice(2));
+  }
+  return rows;
+}
+
+function codesRaisedIn(pkg: string): Set<string> {
   const dir = join(root, 'packages', pkg, 'src');
   const all = new Set<string>();
-  for (const f of readdirSync(dir)) if (f.endsWith('.ts')) for (const c of codesIn(readFileSync(join(dir, f), 'utf8'))) all.add(c);
+  for (const f of readdirSync(dir)) {
+    if (f.endsWith('.ts')) for (const c of readFileSync(join(dir, f), 'utf8').match(/'((?:ERR|WARN)_HOLDFAST_[A-Z_]+)'/g) ?? []) all.add(c.slice(1, -1));
+  }
   return all;
 }
 
-it('every code raised in packages/*/src is documented, and every documented code exists', () => {
-  const doc = codesIn(readFileSync(join(root, 'docs/errors.md'), 'utf8'));
-  const raised = new Set([...Object.keys(ERROR_CODES), ...sourceCodes('core'), ...sourceCodes('http-adapter'), ...sourceCodes('cli'), ...sourceCodes('native')]);
-  expect([...raised].filter((c) => !doc.has(c)).sort()).toEqual([]);
-  expect([...doc].filter((c) => !raised.has(c)).sort()).toEqual([]);
-});
+const PACKAGES: [string, string, Readonly<Record<string, ErrorDefinition>>, Readonly<Record<string, unknown>>][] = [
+  ['@holdfast/native', 'native', NATIVE_ERRORS, {}],
+  ['@holdfast/core', 'core', CORE_ERRORS, {}],
+  ['@holdfast/http-adapter', 'http-adapter', ADAPTER_ERRORS, ADAPTER_WARNINGS],
+  ['@holdfast/cli', 'cli', CLI_ERRORS, CORE_ERRORS],
+];
 
-it('every core code has a hint', () => {
-  for (const [code, hint] of Object.entries(ERROR_CODES)) expect(hint.length, code).toBeGreaterThan(20);
+describe.each(PACKAGES)('%s', (pkg, dir, registry, alsoKnown) => {
+  it('its section lists every code of its registry with its exit code and HTTP status, and nothing else', () => {
+    const rows = section(pkg);
+    const expected = new Map(Object.entries(registry).map(([code, d]) => [code, [String(d.exitCode), d.httpStatus === undefined ? '' : String(d.httpStatus)]]));
+    for (const code of Object.keys(alsoKnown)) if (code.startsWith('WARN_')) expected.set(code, []);
+    const got = new Map([...rows].map(([code, cells]) => [code, code.startsWith('WARN_') ? [] : cells]));
+    expect(Object.fromEntries(got)).toEqual(Object.fromEntries(expected));
+  });
+
+  it('every code its source raises is in its registry', () => {
+    const known = new Set([...Object.keys(registry), ...Object.keys(alsoKnown)]);
+    expect([...codesRaisedIn(dir)].filter((c) => !known.has(c)).sort()).toEqual([]);
+  });
+
+  it('every code has a hint that says what to do', () => {
+    for (const [code, d] of Object.entries(registry)) expect(d.hint.length, code).toBeGreaterThan(20);
+  });
 });

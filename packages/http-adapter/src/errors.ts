@@ -1,37 +1,69 @@
 /**
- * The adapter's own errors: one registry, one class, a literal `code` per failure.
- * Messages name the fd (its LISTEN_FDNAMES entry), what was found and what was expected.
+ * The adapter's errors and warnings: one registry each, one error class. Messages name the fd (its LISTEN_FDNAMES
+ * entry), what was found and what was expected. docs/errors.md documents every code under "http-adapter".
+ * Exit code 1 is what an uncaught error gives the worker process.
  */
+import { CodedError, defineErrors, emitCodedWarning } from '@holdfast/native';
 
 /** Every code `HoldfastAdapterError` can carry. */
-export type HoldfastAdapterErrorCode =
-  /** serve(): no inherited fd with that name / of that kind, and no fallback applies. */
-  | 'ERR_HOLDFAST_NO_LISTEN_FD'
-  /** serve(): the inherited fd is the wrong kind for the target (e.g. a dgram socket asked to serve a stream fd). */
-  | 'ERR_HOLDFAST_FD_MISMATCH'
-  /** listenFds(): an fd announced by LISTEN_FDS is not open, or is not a socket. */
-  | 'ERR_HOLDFAST_BAD_LISTEN_FD'
-  /** serve(): the same inherited fd was already attached by an earlier serve() call. */
-  | 'ERR_HOLDFAST_FD_IN_USE'
-  /** serve()/notify(): an option has an invalid value. */
-  | 'ERR_HOLDFAST_INVALID_OPTION'
-  /** serve(): the target is not a fastify instance, http(s)/http2/net server or dgram socket. */
-  | 'ERR_HOLDFAST_INVALID_TARGET'
-  /** serve(): called in a node:cluster worker of a process that inherited LISTEN_FDS (the primary would re-open the address). */
-  | 'ERR_HOLDFAST_CLUSTER';
+export const ADAPTER_ERRORS = defineErrors({
+  ERR_HOLDFAST_NO_LISTEN_FD: {
+    message: 'no inherited fd with that name or of that kind, and no fallback applies', exitCode: 1,
+    hint: 'Check the socket names given to the holder (LISTEN_FDNAMES), or pass options.name / options.fallback.',
+  },
+  ERR_HOLDFAST_FD_MISMATCH: {
+    message: 'the inherited fd is not what was expected', exitCode: 1,
+    hint: 'The message says what the fd is and what was expected: make the holder\'s --listen spec and the target agree.',
+  },
+  ERR_HOLDFAST_BAD_LISTEN_FD: {
+    message: 'LISTEN_* are malformed or announce an fd that is not open', exitCode: 1,
+    hint: 'Whoever started this process set LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES wrongly (sd_listen_fds(3)).',
+  },
+  ERR_HOLDFAST_FD_IN_USE: {
+    message: 'the inherited fd is already served by an earlier serve() call', exitCode: 1,
+    hint: 'Call serve() once per inherited fd; pass options.name to pick another one.',
+  },
+  ERR_HOLDFAST_INVALID_OPTION: {
+    message: 'an option has an invalid value', exitCode: 1,
+    hint: 'The message names the option, the value and what was expected.',
+  },
+  ERR_HOLDFAST_INVALID_TARGET: {
+    message: 'the target is not a fastify instance, http(s)/http2/net server or dgram socket', exitCode: 1,
+    hint: 'Pass the server object itself (fastify instance, http.createServer(), net.createServer(), dgram.createSocket()).',
+  },
+  ERR_HOLDFAST_CLUSTER: {
+    message: 'serve() was called in a node:cluster worker of a process that inherited LISTEN_FDS', exitCode: 1,
+    hint: 'Let the holder run several workers (--workers N) instead of node:cluster: cluster would open a second socket.',
+  },
+});
+
+/** Every warning the adapter emits (process.emitWarning, type 'HoldfastWarning'). */
+export const ADAPTER_WARNINGS = Object.freeze({
+  WARN_HOLDFAST_LISTEN_PID_MISMATCH: {
+    message: 'LISTEN_FDS ignored: LISTEN_PID names another process',
+    hint: 'A wrapper (npm start, tsx) is the process LISTEN_PID names; run node directly, or with node --import.',
+  },
+  WARN_HOLDFAST_NOTIFY_FAILED: {
+    message: 'an sd_notify message could not be sent',
+    hint: 'NOTIFY_SOCKET names a socket nobody reads; the holder (or systemd) may be gone.',
+  },
+});
+
+/** A literal code from {@link ADAPTER_ERRORS}. */
+export type HoldfastAdapterErrorCode = keyof typeof ADAPTER_ERRORS;
 
 /**
- * Error thrown by the adapter. `code` is one of {@link HoldfastAdapterErrorCode};
- * `hint` is a one-line suggestion a CLI may print; `cause` keeps the underlying error (e.g. EBADF).
+ * Error thrown by the adapter. `code` is one of {@link ADAPTER_ERRORS}; `hint` is a one-line suggestion;
+ * `cause` keeps the underlying error (e.g. EBADF).
  */
-export class HoldfastAdapterError extends Error {
-  override readonly name = 'HoldfastAdapterError';
-  readonly code: HoldfastAdapterErrorCode;
-  readonly hint?: string;
-
-  constructor(code: HoldfastAdapterErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    if (options.hint !== undefined) this.hint = options.hint;
+export class HoldfastAdapterError extends CodedError<HoldfastAdapterErrorCode> {
+  constructor(code: HoldfastAdapterErrorCode, message?: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(ADAPTER_ERRORS, code, message, options);
+    this.name = 'HoldfastAdapterError';
   }
+}
+
+/** Emits one of {@link ADAPTER_WARNINGS}, with a message naming the specifics. */
+export function warn(code: keyof typeof ADAPTER_WARNINGS, message?: string): void {
+  emitCodedWarning(ADAPTER_WARNINGS, code, message);
 }

@@ -24,7 +24,7 @@ export { startWatchdog, stopWatchdog, watchdogUsec } from './watchdog.js';
 export { serve, type ServeOptions, type ServeTarget, type Served } from './serve.js';
 export { drain, isDraining } from './drain.js';
 export type { DrainContext, DrainHook, DrainReport, TargetReport, TargetKind, CutCounts } from './drain-types.js';
-export { HoldfastAdapterError, type HoldfastAdapterErrorCode } from './errors.js';
+export { ADAPTER_ERRORS, ADAPTER_WARNINGS, HoldfastAdapterError, type HoldfastAdapterErrorCode } from './errors.js';
 export { parseFallback, type FallbackAddress } from './fallback.js';
 export { WS_GOING_AWAY, type FastifyLike } from './http-drain.js';
 export { UNUSED_GRACE_MS } from './silent-connections.js';

@@ -1,7 +1,7 @@
 /**
  * sd_notify(3): state changes sent as one AF_UNIX datagram to $NOTIFY_SOCKET.
  */
-import { HoldfastAdapterError } from './errors.js';
+import { HoldfastAdapterError, warn } from './errors.js';
 import { ENV, native } from './native.js';
 
 function format(state: string | Record<string, string | number>): string {
@@ -40,7 +40,7 @@ export function notifyQuietly(state: string): boolean {
   try {
     return notify(state);
   } catch (error) {
-    console.error(JSON.stringify({ holdfast: 'notify-failed', state, error: String((error as Error)?.message ?? error) }));
+    warn('WARN_HOLDFAST_NOTIFY_FAILED', `sd_notify ${JSON.stringify(state)} failed: ${String((error as Error)?.message ?? error)}`);
     return false;
   }
 }

@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type * as http2 from 'node:http2';
 import * as net from 'node:net';
-import { HoldfastAdapterError } from './errors.js';
+import { HoldfastAdapterError, warn } from './errors.js';
 import { parseFallback, type FallbackAddress } from './fallback.js';
 import { listenFds, listenFdsStatus, type ListenFd } from './listen-fds.js';
 import { DEFAULT_BACKLOG, native, type FdExpectation, type FdInfo } from './native.js';
@@ -234,7 +234,7 @@ export async function attach(target: ServeTarget, options: ServeOptions, insideR
     }
     if (status.state === 'pid-mismatch') {
       // Binding the address ourselves next to a holder's socket would be a twin socket (invariant 2): say so.
-      console.error(JSON.stringify({ holdfast: 'warning', message: `LISTEN_FDS ignored: LISTEN_PID=${status.listenPid} is not this process (${process.pid}); binding fallback ${String(options.fallback)} instead` }));
+      warn('WARN_HOLDFAST_LISTEN_PID_MISMATCH', `LISTEN_FDS ignored: LISTEN_PID=${status.listenPid} is not this process (${process.pid}); binding fallback ${String(options.fallback)} instead`);
     }
   }
   const name = chosen?.name ?? 'fallback';

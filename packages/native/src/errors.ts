@@ -11,6 +11,19 @@
  * the message names the option, the value received and what was expected.
  */
 import { getSystemErrorName, inspect } from 'node:util';
+import { defineErrors } from './coded-error.js';
+
+/**
+ * This package's registry. Its only code of its own making is Node's: bad arguments are TypeErrors with
+ * ERR_INVALID_ARG_VALUE, as Node's own APIs throw them; system errors keep their errno names (EADDRINUSE, ...).
+ */
+export const NATIVE_ERRORS = defineErrors({
+  ERR_INVALID_ARG_VALUE: {
+    message: 'an argument has an invalid value',
+    hint: 'The message names the option, the value received and what was expected.',
+    exitCode: 1,
+  },
+});
 
 /** A system error from a native wrapper, shaped like Node's `NodeJS.ErrnoException` from `net`. */
 export interface NativeSystemError extends Error {

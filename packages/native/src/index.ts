@@ -12,7 +12,7 @@
  * - The notify socket is read on Node's own event loop, never by polling or blocking it.
  */
 export * from './types.js';
-export { systemError, type NativeSystemError, type InvalidArgError } from './errors.js';
+export { systemError, NATIVE_ERRORS, type NativeSystemError, type InvalidArgError } from './errors.js';
 export { openSocket } from './sockets.js';
 export {
   SD_LISTEN_FDS_START, MAX_UNIX_PATH_BYTES, ENV, HOLDFAST_ENV, DEFAULT_BACKLOG, PER_PROCESS_ENV, parseListenEnv, unsetListenEnv,
@@ -27,3 +27,7 @@ export { notifySend, NotifySocket, type NotifySocketOptions } from './notify.js'
 export { execHelperPath } from './exec-helper.js';
 export { openFifo, openSpecial, openMessageQueue, unlinkMessageQueue, messageQueueAttributes, probeUnixPath } from './special.js';
 export { armParentDeathGuard, reapChild, setChildSubreaper } from './process.js';
+export {
+  CodedError, defineErrors, emitCodedWarning, type CodedErrorJSON, type ErrorDefinition, type ErrorRegistry,
+  type WarningDefinition,
+} from './coded-error.js';
