@@ -2,7 +2,7 @@
  * The CLI's own errors: the codes only the `holdfast` command raises, in one registry with their exit codes.
  * The holder's codes (and their exit codes) are @holdfast/core's CORE_ERRORS; docs/errors.md documents both.
  */
-import { CodedError, defineErrors } from '@holdfast/core';
+import { defineErrorClass, defineErrors, type CodedError } from '@holdfast/core';
 
 /** Every code the CLI itself raises. */
 export const CLI_ERRORS = defineErrors({
@@ -20,9 +20,5 @@ export const CLI_ERRORS = defineErrors({
 export type CliErrorCode = keyof typeof CLI_ERRORS;
 
 /** An error the CLI raises itself; `exitCode` and `hint` come from {@link CLI_ERRORS}. */
-export class HoldfastCliError extends CodedError<CliErrorCode> {
-  constructor(code: CliErrorCode, message?: string, options: { cause?: unknown; hint?: string } = {}) {
-    super(CLI_ERRORS, code, message, options);
-    this.name = 'HoldfastCliError';
-  }
-}
+export const HoldfastCliError = defineErrorClass('HoldfastCliError', CLI_ERRORS);
+export type HoldfastCliError = CodedError<CliErrorCode>;

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { peerCredentials } from '@holdfast/native';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { HoldfastError } from './errors.js';
+import { HoldfastError, toHoldfastError } from './errors.js';
 import type { LaunchSpec } from './supervisor.js';
 
 /** What the control API drives. */
@@ -104,7 +104,7 @@ export async function startControlServer(path: string, target: ControlTarget): P
     try {
       launch = parseLaunch(req.body);
     } catch (err) {
-      return sendError(reply, HoldfastError.from(err));
+      return sendError(reply, toHoldfastError(err));
     }
     if ((req.query as { progress?: string }).progress && target.reloadProgress) {
       return reply.type('application/x-ndjson').send(target.reloadProgress(launch));
@@ -114,7 +114,7 @@ export async function startControlServer(path: string, target: ControlTarget): P
       if (r.ok) return r;
       return sendError(reply, r.error ?? new HoldfastError('ERR_HOLDFAST_INTERNAL', 'the reload failed without an error'), r);
     } catch (err) {
-      return sendError(reply, HoldfastError.from(err));
+      return sendError(reply, toHoldfastError(err));
     }
   });
   app.get('/metrics', async (_req, reply) => {

@@ -2,7 +2,7 @@
  * The holder's errors: one registry (message, hint, CLI exit code, control API status per code), one class.
  * Every code is documented in docs/errors.md under "core" (a test keeps the two in sync).
  */
-import { CodedError, defineErrors } from '@holdfast/native';
+import { defineErrorClass, defineErrors, type CodedError } from '@holdfast/native';
 
 const USAGE = 2;
 const SOCKET = 3;
@@ -75,18 +75,14 @@ export type HoldfastErrorCode = keyof typeof CORE_ERRORS;
  * message; `exitCode` and `httpStatus` come from the registry; `cause` keeps the underlying error (e.g. a
  * Node-shaped EADDRINUSE).
  */
-export class HoldfastError extends CodedError<HoldfastErrorCode> {
-  constructor(code: HoldfastErrorCode, message?: string, options: { cause?: unknown; hint?: string } = {}) {
-    super(CORE_ERRORS, code, message, options);
-    this.name = 'HoldfastError';
-  }
+export const HoldfastError = defineErrorClass('HoldfastError', CORE_ERRORS);
+export type HoldfastError = CodedError<HoldfastErrorCode>;
 
-  /**
-   * `err` as a HoldfastError: itself when it is one, else ERR_HOLDFAST_INTERNAL with the original as `cause`
-   * (never a code that would claim to know what happened).
-   */
-  static from(err: unknown): HoldfastError {
-    if (err instanceof HoldfastError) return err;
-    return new HoldfastError('ERR_HOLDFAST_INTERNAL', `internal error: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-  }
+/**
+ * `err` as a HoldfastError: itself when it is one, else ERR_HOLDFAST_INTERNAL with the original as `cause`
+ * (never a code that would claim to know what happened).
+ */
+export function toHoldfastError(err: unknown): HoldfastError {
+  if (err instanceof HoldfastError) return err;
+  return new HoldfastError('ERR_HOLDFAST_INTERNAL', `internal error: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }

@@ -30,4 +30,4 @@ export * from './holder.js';
 export * from './unit-file.js';
 export * from './orphan-reaper.js';
 export { HOLDFAST_ENV } from '@holdfast/native/protocol';
-export { CodedError, defineErrors, type CodedErrorJSON, type ErrorDefinition } from '@holdfast/native';
+export { CodedError, defineErrors, defineErrorClass, type CodedErrorJSON, type ErrorDefinition } from '@holdfast/native';

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
-import { HoldfastError } from './errors.js';
+import { HoldfastError, toHoldfastError } from './errors.js';
 import type { SwapResult } from './supervisor.js';
 
 /**
@@ -35,7 +35,7 @@ export async function reloadWithProgress(events: EventEmitter, reload: () => Pro
     try {
       r = await reload();
     } catch (err) {
-      emit({ event: 'result', ok: false, error: HoldfastError.from(err).toJSON() });
+      emit({ event: 'result', ok: false, error: toHoldfastError(err).toJSON() });
       return null;
     }
     events.off('spawn', onSpawn);
@@ -60,7 +60,7 @@ export async function reloadWithProgress(events: EventEmitter, reload: () => Pro
 export function reloadProgressStream(events: EventEmitter, reload: () => Promise<SwapResult>): Readable {
   const out = new PassThrough();
   void reloadWithProgress(events, reload, (e) => { out.write(`${JSON.stringify(e)}\n`); })
-    .catch((err) => { out.write(`${JSON.stringify({ event: 'result', ok: false, error: HoldfastError.from(err).toJSON() })}\n`); })
+    .catch((err) => { out.write(`${JSON.stringify({ event: 'result', ok: false, error: toHoldfastError(err).toJSON() })}\n`); })
     .finally(() => out.end());
   return out;
 }

@@ -3,7 +3,7 @@
  * entry), what was found and what was expected. docs/errors.md documents every code under "http-adapter".
  * Exit code 1 is what an uncaught error gives the worker process.
  */
-import { CodedError, defineErrors, emitCodedWarning } from '@holdfast/native';
+import { defineErrorClass, defineErrors, emitCodedWarning, type CodedError } from '@holdfast/native';
 
 /** Every code `HoldfastAdapterError` can carry. */
 export const ADAPTER_ERRORS = defineErrors({
@@ -56,12 +56,8 @@ export type HoldfastAdapterErrorCode = keyof typeof ADAPTER_ERRORS;
  * Error thrown by the adapter. `code` is one of {@link ADAPTER_ERRORS}; `hint` is a one-line suggestion;
  * `cause` keeps the underlying error (e.g. EBADF).
  */
-export class HoldfastAdapterError extends CodedError<HoldfastAdapterErrorCode> {
-  constructor(code: HoldfastAdapterErrorCode, message?: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(ADAPTER_ERRORS, code, message, options);
-    this.name = 'HoldfastAdapterError';
-  }
-}
+export const HoldfastAdapterError = defineErrorClass('HoldfastAdapterError', ADAPTER_ERRORS);
+export type HoldfastAdapterError = CodedError<HoldfastAdapterErrorCode>;
 
 /** Emits one of {@link ADAPTER_WARNINGS}, with a message naming the specifics. */
 export function warn(code: keyof typeof ADAPTER_WARNINGS, message?: string): void {

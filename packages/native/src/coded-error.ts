@@ -59,6 +59,25 @@ export class CodedError<C extends string = string> extends Error {
   }
 }
 
+/** The class a package raises its registry's errors with: `new HoldfastError(code, message?, options?)`. */
+export interface CodedErrorClass<C extends string> {
+  new (code: C, message?: string, options?: { cause?: unknown; hint?: string }): CodedError<C>;
+  readonly registry: ErrorRegistry<C>;
+}
+
+/** A package's error class, named `name` (the `name` of its instances), raising codes of `registry` only. */
+export function defineErrorClass<C extends string>(name: string, registry: ErrorRegistry<C>): CodedErrorClass<C> {
+  const cls = class extends CodedError<C> {
+    static readonly registry = registry;
+    constructor(code: C, message?: string, options: { cause?: unknown; hint?: string } = {}) {
+      super(registry, code, message, options);
+      this.name = name;
+    }
+  };
+  Object.defineProperty(cls, 'name', { value: name });
+  return cls;
+}
+
 /** A warning's registry entry: like an error's, without exit code or status. */
 export interface WarningDefinition {
   readonly message: string;

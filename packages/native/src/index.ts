@@ -28,6 +28,6 @@ export { execHelperPath } from './exec-helper.js';
 export { openFifo, openSpecial, openMessageQueue, unlinkMessageQueue, messageQueueAttributes, probeUnixPath } from './special.js';
 export { armParentDeathGuard, reapChild, setChildSubreaper } from './process.js';
 export {
-  CodedError, defineErrors, emitCodedWarning, type CodedErrorJSON, type ErrorDefinition, type ErrorRegistry,
+  CodedError, defineErrors, defineErrorClass, emitCodedWarning, type CodedErrorClass, type CodedErrorJSON, type ErrorDefinition, type ErrorRegistry,
   type WarningDefinition,
 } from './coded-error.js';
