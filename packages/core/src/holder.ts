@@ -10,7 +10,7 @@ import { NotifyHub } from './readiness.js';
 import { closeSockets, openSockets, type HeldSocket } from './socket-table.js';
 import type { SocketSpec } from './socket-spec.js';
 import { Supervisor, type LaunchSpec, type ReloadStrategy, type SupervisorStatus, type SwapResult } from './supervisor.js';
-import type { BackoffOptions } from './backoff.js';
+import type { BackoffOptions } from './restart-policy.js';
 import { createMetrics, type HolderMetrics } from './metrics.js';
 import { reloadProgressStream } from './reload-progress.js';
 import { SystemdPeer } from './systemd-peer.js';

@@ -1,11 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SupervisorStatus, SwapResult } from './supervisor.js';
+import { SERVICE_STATES, WORKER_STATES } from './service-state.js';
+import type { SupervisorEvents, SupervisorStatus } from './supervisor-types.js';
 
 /** What the metrics listen to: the supervisor's events and its status snapshot. */
 export interface MetricsSource {
-  on(event: 'swap', fn: (r: SwapResult) => void): unknown;
-  on(event: 'crash', fn: (w: unknown) => void): unknown;
-  on(event: 'drained', fn: (d: { drainMs: number }) => void): unknown;
+  on<K extends 'swap' | 'crash' | 'drained'>(event: K, fn: (...args: SupervisorEvents[K]) => void): unknown;
   status(): SupervisorStatus;
 }
 
@@ -17,8 +16,8 @@ export interface HolderMetrics {
   readonly contentType: string;
 }
 
-const WORKER_STATES = ['starting', 'ready', 'draining'] as const;
-const SERVICE_STATES = ['starting', 'running', 'restarting', 'failed', 'stopping', 'stopped'] as const;
+/** The states a live worker can be in (an exited one is no longer counted). */
+const LIVE_WORKER_STATES = WORKER_STATES.filter((s) => s !== 'exited');
 // Start-up of a node worker is 0.1-0.3 s; a fastify drain with keep-alive clients up to the drain deadline.
 const READY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const DRAIN_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -51,7 +50,7 @@ export function createMetrics(source: MetricsSource, opts: { defaultMetrics?: bo
     name: 'holdfast_workers', help: 'Worker processes by state.', labelNames: ['state'], registers: [registry],
     collect() {
       const workers = source.status().workers;
-      for (const state of WORKER_STATES) this.set({ state }, workers.filter((w) => w.state === state).length);
+      for (const state of LIVE_WORKER_STATES) this.set({ state }, workers.filter((w) => w.state === state).length);
     },
   });
   new Gauge({

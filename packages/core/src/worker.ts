@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { HoldfastError } from './errors.js';
 import type { ChildHandle, ProcessHost } from './process-host.js';
+import type { WorkerState } from './service-state.js';
 
-/** Lifecycle of one worker process. */
-export type WorkerState = 'starting' | 'ready' | 'draining' | 'exited';
 
 /** How a worker ended: exit code, or the signal that killed it. */
 export interface ExitInfo {

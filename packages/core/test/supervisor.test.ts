@@ -1,50 +1,10 @@
 // The swap state machine against fake processes and a fake clock (the ProcessHost facade).
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Supervisor, type ChildHandle, type ProcessHost, type SpawnRequest, type SupervisorOptions, type Worker } from '@holdfast/core';
+import { Supervisor, type SupervisorOptions, type Worker } from '../src/index.js';
+import { FakeProcessHost, flushMicrotasks as flush } from '../src/testing/index.js';
 
-class FakeChild implements ChildHandle {
-  exitCb: ((code: number | null, signal: NodeJS.Signals | null) => void) | null = null;
-  signals: string[] = [];
-  constructor(readonly pid: number, readonly req: SpawnRequest) {}
-  onExit(cb: (code: number | null, signal: NodeJS.Signals | null) => void) { this.exitCb = cb; }
-  exit(code: number | null, signal: NodeJS.Signals | null = null) { const cb = this.exitCb; this.exitCb = null; cb?.(code, signal); }
-  get alive() { return this.exitCb !== null; }
-}
-
-class FakeHost implements ProcessHost {
-  t = 0;
-  nextPid = 100;
-  children: FakeChild[] = [];
-  timers: { at: number; fn: () => void; live: boolean }[] = [];
-  spawn(req: SpawnRequest) { const c = new FakeChild(this.nextPid++, req); this.children.push(c); return c; }
-  child(pid: number) { return this.children.find((c) => c.pid === pid)!; }
-  kill(pid: number, signal: NodeJS.Signals) { const c = this.child(pid); if (!c?.alive) return false; c.signals.push(signal); return true; }
-  killGroup(pid: number, signal: NodeJS.Signals) {
-    const c = this.child(pid);
-    if (!c?.alive) return false;
-    c.signals.push(`group:${signal}`);
-    if (signal === 'SIGKILL') queueMicrotask(() => c.exit(null, 'SIGKILL'));
-    return true;
-  }
-  now() { return this.t; }
-  setTimer(fn: () => void, ms: number) { const t = { at: this.t + ms, fn, live: true }; this.timers.push(t); return () => { t.live = false; }; }
-  async advance(ms: number) {
-    const end = this.t + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.live && t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.t = due.at; due.live = false; due.fn();
-      await flush();
-    }
-    this.t = end;
-    await flush();
-  }
-}
-
-const flush = async () => { for (let i = 0; i < 20; i++) await Promise.resolve(); };
-
-let host: FakeHost;
+let host: FakeProcessHost;
 let workers: Worker[];
 const READY = new Map([['READY', '1']]);
 const latest = () => workers[workers.length - 1];
@@ -62,7 +22,7 @@ function make(extra: Partial<SupervisorOptions> = {}): Supervisor {
 
 let sup: Supervisor;
 beforeEach(() => {
-  host = new FakeHost();
+  host = new FakeProcessHost();
   workers = [];
   sup = make();
 });

@@ -1,0 +1,97 @@
+/**
+ * The supervisor's vocabulary: what it runs (LaunchSpec, SupervisorOptions), what a swap returns, what status
+ * shows, and the events it emits (a typed map).
+ */
+import type { BackoffOptions } from './restart-policy.js';
+import type { HoldfastError } from './errors.js';
+import type { ServiceState } from './service-state.js';
+import type { HeldSocket } from './socket-table.js';
+import type { Worker, WorkerStatus } from './worker.js';
+
+/** Where workers send sd_notify messages, and how the supervisor registers a new worker with it (NotifyHub). */
+export interface NotifyRegistry {
+  /** NOTIFY_SOCKET value handed to workers. */
+  readonly path: string;
+  add(worker: Worker): void;
+}
+
+/**
+ * What a generation runs. Resolved again for every generation: a `cwd` that goes through a `current` symlink
+ * picks up the release the symlink names at spawn time.
+ */
+export interface LaunchSpec {
+  command: string;
+  args: string[];
+  cwd: string;
+}
+
+/** How a reload replaces N workers: `rolling` (maxExtra at a time) or `all-at-once` (N new, then N old drain). */
+export type ReloadStrategy = 'rolling' | 'all-at-once';
+
+/** What to run and how long to wait. Durations in milliseconds. Checked by resolveSupervisorOptions(). */
+export interface SupervisorOptions extends LaunchSpec {
+  /** Environment for workers (LISTEN_* and NOTIFY_SOCKET are added per worker: worker-env.ts). */
+  env: NodeJS.ProcessEnv;
+  sockets: HeldSocket[];
+  /** Spawn to READY=1 deadline, > 0. */
+  readyTimeoutMs: number;
+  /** SIGTERM to SIGKILL deadline for an old generation, >= 0. */
+  drainTimeoutMs: number;
+  /** Worker processes sharing the sockets, >= 1. Default 1. */
+  workers?: number;
+  /** Default 'rolling'. */
+  reloadStrategy?: ReloadStrategy;
+  /**
+   * Processes allowed beyond `workers` at any moment, counting starting and draining ones; bounds memory during
+   * a swap. Default 1 for rolling (also its batch size), `workers` for all-at-once.
+   */
+  maxExtra?: number;
+  /** A new worker must stay up this long after READY=1 before it counts as ready (crash right after READY=1 is a failed start). Default 300 ms. */
+  settleMs?: number;
+  /** Watchdog interval handed to workers as WATCHDOG_USEC; 0 disables. Default 0. */
+  watchdogMs?: number;
+  backoff?: BackoffOptions;
+  /** Consecutive failed starts/crashes before the service is marked failed and automatic restarts stop. Default 10. */
+  maxFailures?: number;
+}
+
+/** Outcome of one swap. `pid`/`replaced` name the first worker of a multi-worker swap. */
+export type SwapResult =
+  | { ok: true; generation: number; pid: number; pids: number[]; readyMs: number; replaced: number | null; replacedPids: number[] }
+  | { ok: false; generation: number; pid: number | null; error: HoldfastError };
+
+/** `GET /status` body. */
+export interface SupervisorStatus {
+  state: ServiceState;
+  /** Newest generation among the serving workers (0 when none serves). */
+  generation: number;
+  /** Crash restarts since start, all slots. */
+  restarts: number;
+  /** Configured number of workers. */
+  size: number;
+  /** Every live process, starting and draining ones included, by generation. */
+  workers: WorkerStatus[];
+  swap: { running: boolean; queued: boolean };
+  lastSwap: (Omit<SwapResult, 'error'> & { error?: { code: string; message: string } }) | null;
+}
+
+/** A replaced worker has exited; `drainMs` from SIGTERM to exit. */
+export interface DrainedEvent {
+  pid: number;
+  generation: number;
+  drainMs: number;
+}
+
+/** The supervisor's events and their arguments. */
+export interface SupervisorEvents {
+  /** A worker process exists. */
+  spawn: [WorkerStatus];
+  /** A swap is over (ok, or rolled back / failed). */
+  swap: [SwapResult];
+  /** A serving worker exited without being asked to. */
+  crash: [WorkerStatus];
+  /** A replaced worker has exited. */
+  drained: [DrainedEvent];
+  /** The service state changed. */
+  state: [ServiceState];
+}

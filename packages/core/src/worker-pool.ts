@@ -1,0 +1,102 @@
+/**
+ * The live worker processes of one supervisor: spawning one with its environment (worker-env.ts) and the held
+ * sockets at fds 3.., waiting until it is ready and settled, bounding how many run at once, and draining a
+ * replaced one. Invariant 5: every process spawned here stays in `live` until it has exited and been reaped.
+ */
+import type { Logger } from 'pino';
+import { HoldfastError } from './errors.js';
+import type { ProcessHost } from './process-host.js';
+import type { ResolvedSupervisorOptions } from './supervisor-options.js';
+import type { DrainedEvent, LaunchSpec, NotifyRegistry } from './supervisor-types.js';
+import { describeExit, Worker } from './worker.js';
+import { workerEnv } from './worker-env.js';
+
+/** What the pool tells its owner. */
+export interface WorkerPoolEvents {
+  /** A worker process exists (already in `live`; the pool removes it on exit before other 'exit' listeners run). */
+  spawned(w: Worker): void;
+  /** A drained worker has exited. */
+  drained(d: DrainedEvent): void;
+}
+
+export class WorkerPool {
+  /** Every worker process not yet exited: starting, ready and draining ones. */
+  readonly live = new Set<Worker>();
+
+  constructor(private readonly opts: ResolvedSupervisorOptions, private readonly host: ProcessHost,
+    private readonly notify: NotifyRegistry, private readonly log: Logger, private readonly events: WorkerPoolEvents) {}
+
+  /** Is `pid` a live worker of this pool? */
+  has(pid: number): boolean {
+    for (const w of this.live) if (w.pid === pid) return true;
+    return false;
+  }
+
+  /**
+   * Spawn one worker of `generation` in `slot` on `launch`, with the sockets at fds 3.. and its environment.
+   * @param restarts crash restarts of the slot so far (for status).
+   * @throws whatever ProcessHost.spawn throws (the caller kills the rest of its batch).
+   */
+  spawn(generation: number, launch: LaunchSpec, slot: number, restarts: number): Worker {
+    const { sockets, watchdogMs } = this.opts;
+    const env = workerEnv({
+      base: this.opts.env, socketNames: sockets.map((s) => s.name), notifySocket: this.notify.path, generation, slot,
+      drainTimeoutMs: this.opts.drainTimeoutMs, watchdogMs,
+    });
+    const child = this.host.spawn({ command: launch.command, args: launch.args, cwd: launch.cwd, env, fds: sockets.map((s) => s.fd) });
+    const w = new Worker(this.host, child, generation, slot);
+    w.restarts = restarts;
+    if (watchdogMs > 0) w.setWatchdog(watchdogMs);
+    this.live.add(w);
+    w.once('exit', () => this.live.delete(w));
+    this.notify.add(w);
+    const f = { pid: w.pid, generation, worker: slot };
+    w.on('status', (text: string) => this.log.info({ ...f, status: text }, 'worker status'));
+    w.on('watchdog', (reason: string) => this.log.error({ ...f, reason }, `watchdog: ${reason}; killing the worker`));
+    this.log.info(f, 'spawned');
+    this.events.spawned(w);
+    return w;
+  }
+
+  /**
+   * READY=1 before the deadline, then still alive `settleMs` later. Resolves with spawn-to-ready ms.
+   * @throws HoldfastError ERR_HOLDFAST_READY_TIMEOUT / ERR_HOLDFAST_WORKER_EXITED (the worker exited, or exited
+   *   within `settleMs` of READY=1).
+   */
+  async readyAndSettled(w: Worker): Promise<number> {
+    const { settleMs } = this.opts;
+    const readyMs = await w.waitReady(this.opts.readyTimeoutMs);
+    if (settleMs > 0 && !w.exitInfo) {
+      let cancel = () => {};
+      const settled = new Promise<void>((r) => { cancel = this.host.setTimer(r, settleMs); });
+      await Promise.race([settled, w.exited]);
+      cancel();
+    }
+    if (w.exitInfo) {
+      throw new HoldfastError('ERR_HOLDFAST_WORKER_EXITED',
+        `generation ${w.generation} (pid ${w.pid}) ${describeExit(w.exitInfo)} right after READY=1 (within ${settleMs} ms)`);
+    }
+    return readyMs;
+  }
+
+  /** Wait until `n` more processes fit under `max` (draining ones exit within their deadline). */
+  async capacity(n: number, max: number): Promise<void> {
+    while (this.live.size + n > max) {
+      const draining = [...this.live].filter((w) => w.state === 'draining' || w.state === 'exited');
+      if (draining.length === 0) return;
+      this.log.debug({ live: this.live.size, max }, 'waiting for draining workers to exit before spawning');
+      await Promise.race(draining.map((w) => w.exited));
+    }
+  }
+
+  /** SIGTERM a replaced worker (SIGKILL at the drain deadline); reports 'drained' once it has exited. */
+  drain(old: Worker): void {
+    this.log.info({ pid: old.pid, generation: old.generation, worker: old.slot }, 'draining');
+    const t0 = this.host.now();
+    void old.drain(this.opts.drainTimeoutMs).then((e) => {
+      const drainMs = Math.round(this.host.now() - t0);
+      this.log.info({ pid: old.pid, generation: old.generation, worker: old.slot, drainMs, ...e }, `drained in ${drainMs} ms`);
+      this.events.drained({ pid: old.pid, generation: old.generation, drainMs });
+    });
+  }
+}
