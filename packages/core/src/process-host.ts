@@ -1,5 +1,5 @@
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
-import { execHelperPath } from '@holdfast/native';
+import { resolveExecHelper } from '@holdfast/native';
 
 /** What the holder asks for when it starts a worker process. */
 export interface SpawnRequest {
@@ -51,7 +51,8 @@ function signalSafe(target: number, signal: NodeJS.Signals | 0): boolean {
  */
 export const realProcessHost: ProcessHost = {
   spawn(req) {
-    const child: ChildProcess = nodeSpawn(execHelperPath, [req.command, ...req.args], {
+    const execHelper = resolveExecHelper();
+    const child: ChildProcess = nodeSpawn(execHelper, [req.command, ...req.args], {
       cwd: req.cwd,
       env: req.env,
       stdio: ['ignore', 'inherit', 'inherit', ...req.fds],
@@ -59,7 +60,7 @@ export const realProcessHost: ProcessHost = {
     });
     let spawnError: Error | undefined;
     child.once('error', (err) => { spawnError = err; });
-    if (child.pid === undefined) throw new Error(`spawn ${execHelperPath} failed${spawnError ? `: ${spawnError.message}` : ''}`);
+    if (child.pid === undefined) throw new Error(`spawn ${execHelper} failed${spawnError ? `: ${spawnError.message}` : ''}`);
     return {
       pid: child.pid,
       onExit(cb) { child.once('exit', cb); },

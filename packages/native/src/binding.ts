@@ -1,5 +1,6 @@
 /**
- * Loads the compiled addon (build/Release/holdfast_native.node) and types its raw surface.
+ * Loads the compiled addon (a source build in build/Release/, else the prebuild for this platform, see
+ * prebuilds.ts) and types its raw surface.
  *
  * Raw convention: every function returns its result or a negative errno (a plain number);
  * `notifySend` returns `{ errno, syscall }` because it runs several syscalls. Nothing here throws
@@ -7,7 +8,7 @@
  * Works the same from src/ (vitest) and dist/ (compiled): both sit one level below the package root.
  */
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { locateAddon, nativeMissing } from './prebuilds.js';
 
 /** Result of a wrapper: the value, or a negative errno. */
 export type Raw<T> = T | number;
@@ -115,8 +116,17 @@ export interface NativeBinding {
 
 const require = createRequire(import.meta.url);
 
-/** Absolute path of build/Release, where node-gyp puts the addon and holdfast-exec. */
-export const buildDir = fileURLToPath(new URL('../build/Release/', import.meta.url));
+/** Absolute path of the addon that was loaded (build/Release/holdfast_native.node or a prebuild). */
+export const addonPath: string = locateAddon();
 
-/** The loaded addon. */
-export const native: NativeBinding = require(`${buildDir}holdfast_native.node`) as NativeBinding;
+function load(): NativeBinding {
+  try {
+    return require(addonPath) as NativeBinding;
+  } catch (cause) {
+    // dlopen failed: a truncated file, another C library (a glibc build on musl), another architecture.
+    throw nativeMissing('the addon', `loading ${addonPath} failed (${(cause as Error).message.split('\n')[0]})`, cause);
+  }
+}
+
+/** The loaded addon. @throws ERR_HOLDFAST_NATIVE_MISSING at import when no usable binary exists. */
+export const native: NativeBinding = load();

@@ -8,9 +8,26 @@
  *   `WATCHDOG_USEC` set: `WATCHDOG_PID` likewise (sd_watchdog_enabled(3)).
  * - execvp(CMD): no fork, no shell. On failure prints `holdfast: cannot run "CMD": <strerror>` to stderr
  *   and exits 127 (ENOENT) or 126 (anything else), like sh(1).
+ *
+ * It comes from the same build as the addon (prebuilds.ts): build/Release/holdfast-exec, or
+ * prebuilds/<platform>-<arch>/holdfast-exec.<libc>.
  */
-import { join } from 'node:path';
-import { buildDir } from './binding.js';
+import { accessSync, constants } from 'node:fs';
+import { addonPath } from './binding.js';
+import { execHelperFor, nativeMissing } from './prebuilds.js';
 
-/** Absolute path of build/Release/holdfast-exec. */
-export const execHelperPath: string = join(buildDir, 'holdfast-exec');
+/** Absolute path of the `holdfast-exec` that belongs to the loaded addon (it may be missing: see resolveExecHelper). */
+export const execHelperPath: string = execHelperFor(addonPath);
+
+/**
+ * execHelperPath, checked to exist and be executable (access(2) X_OK).
+ * @throws ERR_HOLDFAST_NATIVE_MISSING naming the path and the fix.
+ */
+export function resolveExecHelper(): string {
+  try {
+    accessSync(execHelperPath, constants.X_OK);
+  } catch (cause) {
+    throw nativeMissing('holdfast-exec', `${execHelperPath} is not an executable file (${(cause as NodeJS.ErrnoException).code})`, cause);
+  }
+  return execHelperPath;
+}

@@ -24,7 +24,9 @@ export {
 } from './fd-check.js';
 export { closeFd, setCloexec, dupFd, inspectFd, peerCredentials, type FdInfoDetailed } from './fd.js';
 export { notifySend, NotifySocket, type NotifySocketOptions } from './notify.js';
-export { execHelperPath } from './exec-helper.js';
+export { execHelperPath, resolveExecHelper } from './exec-helper.js';
+export { addonPath } from './binding.js';
+export { type NativeMissingError } from './prebuilds.js';
 export { openFifo, openSpecial, openMessageQueue, unlinkMessageQueue, messageQueueAttributes, probeUnixPath } from './special.js';
 export { armParentDeathGuard, reapChild, setChildSubreaper } from './process.js';
 export {
