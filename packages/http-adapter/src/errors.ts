@@ -3,7 +3,8 @@
  * entry), what was found and what was expected. docs/errors.md documents every code under "http-adapter".
  * Exit code 1 is what an uncaught error gives the worker process.
  */
-import { defineErrorClass, defineErrors, emitCodedWarning, type CodedError } from '@holdfast/native';
+// The pure module, not the package's index (which loads the addon): see native.ts.
+import { defineErrorClass, defineErrors, emitCodedWarning, type CodedError } from '@holdfast/native/coded-error';
 
 /** Every code `HoldfastAdapterError` can carry. */
 export const ADAPTER_ERRORS = defineErrors({
@@ -30,6 +31,10 @@ export const ADAPTER_ERRORS = defineErrors({
   ERR_HOLDFAST_INVALID_TARGET: {
     message: 'the target is not a fastify instance, http(s)/http2/net server or dgram socket', exitCode: 1,
     hint: 'Pass the server object itself (fastify instance, http.createServer(), net.createServer(), dgram.createSocket()).',
+  },
+  ERR_HOLDFAST_NATIVE_MISSING: {
+    message: 'LISTEN_FDS, NOTIFY_SOCKET or a holder needs the @holdfast/native addon, which does not load here', exitCode: 1,
+    hint: 'Under a holder or systemd (Linux), install @holdfast/native with its binary (prebuilt for linux-x64, else `npm rebuild @holdfast/native` with a C++ compiler); with no LISTEN_FDS and no NOTIFY_SOCKET, serve() binds its fallback address and needs no addon.',
   },
   ERR_HOLDFAST_CLUSTER: {
     message: 'serve() was called in a node:cluster worker of a process that inherited LISTEN_FDS', exitCode: 1,

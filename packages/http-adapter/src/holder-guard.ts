@@ -4,8 +4,7 @@
  * runs that handler and would keep the listening socket forever. So the adapter arms a native thread that, once
  * the holder is gone, waits the drain deadline and then SIGKILLs the worker's process group.
  */
-import { armParentDeathGuard } from '@holdfast/native';
-import { HOLDFAST_ENV } from './native.js';
+import { HOLDFAST_ENV, loadNative } from './native.js';
 
 let armed = false;
 
@@ -25,7 +24,7 @@ export function armHolderGuard(fallbackMs: number): void {
   if (armed || holder === 0 || process.ppid !== holder) return;
   armed = true;
   const ms = Number(process.env[HOLDFAST_ENV.DRAIN_TIMEOUT_MS]);
-  armParentDeathGuard(holder, Number.isFinite(ms) && ms >= 0 ? ms : fallbackMs);
+  loadNative(`${HOLDFAST_ENV.HOLDER_PID}=${holder} (started by a holder)`).armParentDeathGuard(holder, Number.isFinite(ms) && ms >= 0 ? ms : fallbackMs);
 }
 
 /**

@@ -32,4 +32,4 @@ export { H2_PING_TIMEOUT_MS } from './http2-drain.js';
 export { DEFAULT_KEEP_ALIVE_HINT_MS, KEEP_ALIVE_MARGIN_MS, type KeepAliveTimers, type KeepAliveOptions } from './keep-alive.js';
 export { holdfastPlugin, holdfastPlugin as fastifyPlugin, type HoldfastDecoration } from './fastify-plugin.js';
 export { DGRAM_QUIET_MS } from './dgram.js';
-export type { FdInfo } from './native.js';
+export { loadNative, type NativeApi, type FdInfo } from './native.js';

@@ -3,7 +3,7 @@
  * passed to this process at fds 3, 4, ...
  */
 import { HoldfastAdapterError } from './errors.js';
-import { describeInvalidListenEnv, native, parseListenEnv, unsetListenEnv, type FdExpectation, type FdInfo } from './native.js';
+import { describeInvalidListenEnv, loadNative, parseListenEnv, unsetListenEnv, type FdExpectation, type FdInfo } from './native.js';
 
 /** One inherited fd. */
 export interface ListenFd {
@@ -37,6 +37,8 @@ function compute(): { fds: ListenFd[]; status: ListenFdsStatus } {
   const count = parsed.fds.length;
   const fds: ListenFd[] = [];
   for (const { fd, name } of parsed.fds) {
+    // Only a process that really inherited fds loads the addon (a standalone worker never does).
+    const native = loadNative(`LISTEN_FDS=${count} (inherited sockets)`);
     let info: FdInfo;
     try {
       info = native.inspectFd(fd);
@@ -87,7 +89,7 @@ export function listenFds(expect?: Readonly<Record<string, FdExpectation>>): Lis
         const list = memo.fds.map((l) => `"${l.name}"`).join(', ') || 'none';
         throw new HoldfastAdapterError('ERR_HOLDFAST_NO_LISTEN_FD', `no inherited fd named "${name}"; inherited: ${list}`);
       }
-      const why = native.fdMismatch(got.fd, want, got.info);
+      const why = loadNative().fdMismatch(got.fd, want, got.info);
       if (why) throw new HoldfastAdapterError('ERR_HOLDFAST_FD_MISMATCH', `inherited fd ${got.fd} ("${name}") is ${why}`);
     }
   }

@@ -1,14 +1,50 @@
 /**
- * The only place this package touches `@holdfast/native`: the calls Node lacks on the worker side (fd inspection,
- * close-on-exec, an AF_UNIX datagram for sd_notify) and the protocol's names and parsers (protocol.ts, fd-check.ts
- * of @holdfast/native), so that the worker side reads LISTEN_* exactly as the holder writes them.
+ * The only place this package touches `@holdfast/native`. The protocol's names and parsers come from its pure
+ * module (`@holdfast/native/protocol`: no binary, any OS), so the worker side reads LISTEN_* exactly as the holder
+ * writes them. The addon (fd inspection and close-on-exec for inherited fds, the AF_UNIX datagram of sd_notify,
+ * the parent-death guard, the fd checks) is loaded only when needed, by loadNative(): a process with no inherited
+ * fds, no NOTIFY_SOCKET and no holder (standalone, on any OS) never loads it, and serve() binds its fallback
+ * address with no native code at all.
+ *
+ * The load is synchronous (listenFds() and notify() are) through require() of an ES module, which Node supports
+ * from 20.19 on (this package's engines).
  */
-import { fdMismatch, describeExpectation, describeFd, inspectFd, notifySend, setCloexec } from '@holdfast/native';
+import { createRequire } from 'node:module';
+import type * as NativeModule from '@holdfast/native';
+import { HoldfastAdapterError } from './errors.js';
 
 export {
   describeInvalidListenEnv, parseListenEnv, unsetListenEnv, SD_LISTEN_FDS_START, DEFAULT_BACKLOG, ENV, HOLDFAST_ENV,
-} from '@holdfast/native';
+} from '@holdfast/native/protocol';
 export type { FdInfo, FdExpectation } from '@holdfast/native';
 
-/** The native calls, behind one object so call sites stay few. */
-export const native = { inspectFd, setCloexec, notifySend, fdMismatch, describeFd, describeExpectation };
+/** What the adapter uses of the addon side of @holdfast/native. */
+export type NativeApi = Pick<typeof NativeModule,
+  'inspectFd' | 'setCloexec' | 'notifySend' | 'armParentDeathGuard' | 'fdMismatch' | 'describeFd' | 'describeExpectation'>;
+
+const require = createRequire(import.meta.url);
+let loaded: NativeApi | undefined;
+
+/**
+ * Load @holdfast/native (its addon) on first use; later calls return the same module. `why` names what needs it,
+ * for the error: 'LISTEN_FDS=2 (inherited sockets)', 'NOTIFY_SOCKET=/run/x (sd_notify)'.
+ *
+ * @throws HoldfastAdapterError 'ERR_HOLDFAST_NATIVE_MISSING' when the addon cannot be loaded on this machine
+ *   (no prebuild and no build from source, not Linux, a corrupt file); `cause` is the loader's error.
+ */
+export function loadNative(why = 'an inherited fd'): NativeApi {
+  if (loaded) return loaded;
+  try {
+    loaded = require('@holdfast/native') as NativeApi;
+    return loaded;
+  } catch (cause) {
+    const code = (cause as { code?: string }).code;
+    const detail = code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' ? '@holdfast/native is not installed' : String((cause as Error)?.message ?? cause);
+    throw new HoldfastAdapterError('ERR_HOLDFAST_NATIVE_MISSING', `${why} needs the @holdfast/native addon on ${process.platform}-${process.arch}, which cannot be loaded: ${detail}`, { cause });
+  }
+}
+
+/** Whether this process has loaded the addon (tests and diagnostics). */
+export function nativeLoaded(): boolean {
+  return loaded !== undefined;
+}

@@ -2,7 +2,7 @@
  * sd_notify(3): state changes sent as one AF_UNIX datagram to $NOTIFY_SOCKET.
  */
 import { HoldfastAdapterError, warn } from './errors.js';
-import { ENV, native } from './native.js';
+import { ENV, loadNative } from './native.js';
 
 function format(state: string | Record<string, string | number>): string {
   if (typeof state === 'string') return state;
@@ -24,14 +24,15 @@ function format(state: string | Record<string, string | number>): string {
  * left in place (sd_notify's unset_environment=0).
  *
  * @returns true when a datagram was sent; false (no-op) when NOTIFY_SOCKET is unset or empty.
- * @throws HoldfastAdapterError 'ERR_HOLDFAST_INVALID_OPTION' for a malformed key/value; the native
+ * @throws HoldfastAdapterError 'ERR_HOLDFAST_INVALID_OPTION' for a malformed key/value;
+ *   'ERR_HOLDFAST_NATIVE_MISSING' when NOTIFY_SOCKET is set and the addon cannot be loaded; the native
  *   layer's Node-shaped error (e.g. code 'ECONNREFUSED', 'ENOENT') when the send fails.
  */
 export function notify(state: string | Record<string, string | number>): boolean {
   const socketPath = process.env[ENV.NOTIFY_SOCKET];
   const payload = format(state);
   if (!socketPath) return false;
-  native.notifySend(socketPath, payload);
+  loadNative(`${ENV.NOTIFY_SOCKET}=${socketPath} (sd_notify)`).notifySend(socketPath, payload);
   return true;
 }
 

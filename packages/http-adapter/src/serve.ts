@@ -12,7 +12,7 @@ import * as net from 'node:net';
 import { HoldfastAdapterError, warn } from './errors.js';
 import { parseFallback, type FallbackAddress } from './fallback.js';
 import { listenFds, listenFdsStatus, type ListenFd } from './listen-fds.js';
-import { DEFAULT_BACKLOG, native, type FdExpectation, type FdInfo } from './native.js';
+import { DEFAULT_BACKLOG, loadNative, type FdExpectation, type FdInfo } from './native.js';
 import { disableAutoReady, isAttached, markAttached } from './readiness.js';
 import { register } from './drain.js';
 import type { DrainHook, Drainable, TargetKind } from './drain-types.js';
@@ -97,8 +97,8 @@ function expectationFor(kind: TargetKind, target: unknown): FdExpectation {
   return { kind: 'socket', type: 'stream', listening: true, family: ['inet', 'inet6', 'unix'] };
 }
 
-const describe = (info: FdInfo): string => native.describeFd(info);
-const unsuitable = (kind: TargetKind, target: unknown, l: ListenFd): string | undefined => native.fdMismatch(l.fd, expectationFor(kind, target), l.info);
+const describe = (info: FdInfo): string => loadNative().describeFd(info);
+const unsuitable = (kind: TargetKind, target: unknown, l: ListenFd): string | undefined => loadNative().fdMismatch(l.fd, expectationFor(kind, target), l.info);
 
 function pick(kind: TargetKind, target: unknown, inherited: ListenFd[], name: string | undefined): ListenFd {
   const list = inherited.map((l) => `${l.name}=fd ${l.fd} (${describe(l.info)})`).join(', ');
@@ -111,14 +111,14 @@ function pick(kind: TargetKind, target: unknown, inherited: ListenFd[], name: st
     chosen = inherited[0]!;
   } else {
     chosen = inherited.find((l) => !isAttached(l.fd) && unsuitable(kind, target, l) === undefined);
-    if (!chosen) throw new HoldfastAdapterError('ERR_HOLDFAST_NO_LISTEN_FD', `no unattached inherited fd suits the ${kind} target (expected ${native.describeExpectation(expectationFor(kind, target))}); inherited: ${list}`, { hint: 'pass options.name' });
+    if (!chosen) throw new HoldfastAdapterError('ERR_HOLDFAST_NO_LISTEN_FD', `no unattached inherited fd suits the ${kind} target (expected ${loadNative().describeExpectation(expectationFor(kind, target))}); inherited: ${list}`, { hint: 'pass options.name' });
   }
   if (isAttached(chosen.fd)) {
     throw new HoldfastAdapterError('ERR_HOLDFAST_FD_IN_USE', `inherited fd "${chosen.name}" (fd ${chosen.fd}) is already served by an earlier serve() call; expected one serve() per fd`);
   }
   const why = unsuitable(kind, target, chosen);
   if (why) {
-    const want = native.describeExpectation(expectationFor(kind, target));
+    const want = loadNative().describeExpectation(expectationFor(kind, target));
     throw new HoldfastAdapterError('ERR_HOLDFAST_FD_MISMATCH', `inherited fd "${chosen.name}" (fd ${chosen.fd}) is ${describe(chosen.info)}; the ${kind} target expects ${want}`);
   }
   return chosen;
