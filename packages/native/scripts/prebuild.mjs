@@ -55,6 +55,23 @@ function nodeGyp() {
   return found;
 }
 
+const libc = process.env.PREBUILD_LIBC || (existsSync('/etc/alpine-release') ? 'musl' : 'glibc');
+const tuple = `${platform()}-${process.env.PREBUILD_ARCH || arch()}`;
+const outDir = join(pkgDir, 'prebuilds', tuple);
+const outputs = [join(outDir, `${ADDON_NAME}.${libc}.node`), join(outDir, `${EXEC_HELPER}.${libc}`)];
+
+/** Newest modification time (ms) of what the binaries are built from. */
+function sourcesMtime() {
+  const files = ['binding.gyp', 'package.json', ...readdirSync(join(pkgDir, 'csrc')).map((f) => join('csrc', f))];
+  return Math.max(...files.map((f) => statSync(join(pkgDir, f)).mtimeMs));
+}
+
+// Up to date (both binaries newer than every source): nothing to do, unless --force.
+if (!process.argv.includes('--force') && outputs.every(existsSync) && Math.min(...outputs.map((f) => statSync(f).mtimeMs)) > sourcesMtime()) {
+  console.log(`prebuild: ${join('prebuilds', tuple)} is newer than csrc/, binding.gyp and package.json; kept (--force rebuilds)`);
+  process.exit(0);
+}
+
 // Build in a scratch copy, so the workspace's own build/Release (what its tests load) is left as it is.
 const stage = mkdtempSync(join(tmpdir(), 'holdfast-prebuild-'));
 try {
@@ -73,16 +90,12 @@ try {
     nodeGyp: nodeGyp(),
   }, (err) => (err ? reject(err) : done())));
 
-  const libc = process.env.PREBUILD_LIBC || (existsSync('/etc/alpine-release') ? 'musl' : 'glibc');
-  const tuple = `${platform()}-${process.env.PREBUILD_ARCH || arch()}`;
-  const outDir = join(pkgDir, 'prebuilds', tuple);
   mkdirSync(outDir, { recursive: true });
-  const helper = join(outDir, `${EXEC_HELPER}.${libc}`);
+  const helper = outputs[1];
   copyFileSync(join(stage, 'build/Release', EXEC_HELPER), helper);
   chmodSync(helper, 0o755);
   execFileSync(process.env.PREBUILD_STRIP_BIN || 'strip', ['--strip-all', helper]);
-  const addon = join(outDir, `${ADDON_NAME}.${libc}.node`);
-  if (!existsSync(addon)) fail(`prebuildify did not write ${addon}`);
+  if (!existsSync(outputs[0])) fail(`prebuildify did not write ${outputs[0]}`);
 
   console.log(`prebuild: Node ${process.versions.node} headers from ${nodedir}; wrote ${join('prebuilds', tuple)}:`);
   for (const f of readdirSync(outDir).sort()) console.log(`  ${f}  ${statSync(join(outDir, f)).size} bytes`);
