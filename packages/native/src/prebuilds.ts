@@ -42,6 +42,7 @@ function readdir(dir: string): string[] {
 
 /** How to get a binary when none matches this machine. */
 function fix(): string {
+  if (process.platform !== 'linux') return `the addon runs on Linux only; off Linux import only @holdfast/native/protocol (this package carries prebuilt binaries for ${prebuiltFor()})`;
   return 'install a C++ compiler, make and python3 (Debian: apt-get install build-essential python3; Alpine: apk add build-base python3), ' +
     `then run \`npm rebuild @holdfast/native\` (node-gyp-build builds it from source); this package carries prebuilt binaries for ${prebuiltFor()}`;
 }
