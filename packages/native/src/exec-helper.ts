@@ -12,7 +12,7 @@
  * It comes from the same build as the addon (prebuilds.ts): build/Release/holdfast-exec, or
  * prebuilds/<platform>-<arch>/holdfast-exec.<libc>.
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync } from 'node:fs';
 import { addonPath } from './binding.js';
 import { execHelperFor, nativeMissing } from './prebuilds.js';
 
@@ -20,14 +20,24 @@ import { execHelperFor, nativeMissing } from './prebuilds.js';
 export const execHelperPath: string = execHelperFor(addonPath);
 
 /**
- * execHelperPath, checked to exist and be executable (access(2) X_OK).
+ * execHelperPath, checked to exist and be executable (access(2) X_OK). A prebuild unpacked without its mode bits
+ * (`pnpm pack` stores 0644; the install script restores 0755, unless scripts were skipped) is made executable
+ * here when the file is writable.
  * @throws ERR_HOLDFAST_NATIVE_MISSING naming the path and the fix.
  */
 export function resolveExecHelper(): string {
   try {
     accessSync(execHelperPath, constants.X_OK);
   } catch (cause) {
-    throw nativeMissing('holdfast-exec', `${execHelperPath} is not an executable file (${(cause as NodeJS.ErrnoException).code})`, cause);
+    if (existsSync(execHelperPath)) {
+      try {
+        chmodSync(execHelperPath, 0o755);
+        return execHelperPath;
+      } catch {
+        throw nativeMissing('holdfast-exec', `${execHelperPath} is not executable and cannot be made so; run \`chmod 755 ${execHelperPath}\` as its owner`, cause);
+      }
+    }
+    throw nativeMissing('holdfast-exec', `${execHelperPath} does not exist (${(cause as NodeJS.ErrnoException).code})`, cause);
   }
   return execHelperPath;
 }
