@@ -11,7 +11,7 @@
  * the message names the option, the value received and what was expected.
  */
 import { getSystemErrorName, inspect } from 'node:util';
-import { defineErrors } from './coded-error.js';
+import { defineErrorClass, defineErrors } from './coded-error.js';
 
 /**
  * This package's registry. Its only code of its own making is Node's: bad arguments are TypeErrors with
@@ -23,7 +23,15 @@ export const NATIVE_ERRORS = defineErrors({
     hint: 'The message names the option, the value received and what was expected.',
     exitCode: 1,
   },
+  ERR_HOLDFAST_NATIVE_MISSING: {
+    message: 'the addon or holdfast-exec is missing or does not load on this machine',
+    hint: 'Install a C++ compiler, make and python3, then run `npm rebuild @holdfast/native` (node-gyp-build builds it from source); prebuilds ship for linux-x64.',
+    exitCode: 1,
+  },
 });
+
+/** The error class for this package's own codes (ERR_HOLDFAST_NATIVE_MISSING). */
+export const HoldfastNativeError = defineErrorClass('HoldfastNativeError', NATIVE_ERRORS);
 
 /** A system error from a native wrapper, shaped like Node's `NodeJS.ErrnoException` from `net`. */
 export interface NativeSystemError extends Error {

@@ -12,7 +12,7 @@
  * - The notify socket is read on Node's own event loop, never by polling or blocking it.
  */
 export * from './types.js';
-export { systemError, NATIVE_ERRORS, type NativeSystemError, type InvalidArgError } from './errors.js';
+export { systemError, NATIVE_ERRORS, HoldfastNativeError, type NativeSystemError, type InvalidArgError } from './errors.js';
 export { openSocket } from './sockets.js';
 export {
   SD_LISTEN_FDS_START, MAX_UNIX_PATH_BYTES, ENV, HOLDFAST_ENV, DEFAULT_BACKLOG, PER_PROCESS_ENV, parseListenEnv, unsetListenEnv,

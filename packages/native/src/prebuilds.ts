@@ -13,6 +13,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CodedError } from './coded-error.js';
+import { HoldfastNativeError } from './errors.js';
 
 const require = createRequire(import.meta.url);
 
@@ -47,22 +49,15 @@ function fix(): string {
     `then run \`npm rebuild @holdfast/native\` (node-gyp-build builds it from source); this package carries prebuilt binaries for ${prebuiltFor()}`;
 }
 
-/** An error with code 'ERR_HOLDFAST_NATIVE_MISSING' naming what is missing, where it was looked for, and the fix. */
-export interface NativeMissingError extends Error {
-  code: 'ERR_HOLDFAST_NATIVE_MISSING';
-  hint: string;
-}
+/** The ERR_HOLDFAST_NATIVE_MISSING error. */
+export type NativeMissingError = CodedError<'ERR_HOLDFAST_NATIVE_MISSING'>;
 
 /** Builds the ERR_HOLDFAST_NATIVE_MISSING error. `what` names the missing file ('the addon', 'holdfast-exec'). */
 export function nativeMissing(what: string, detail: string, cause?: unknown): NativeMissingError {
   const where = `${process.platform}-${process.arch} (${libc()}), Node ${process.versions.node}`;
   const hint = fix();
-  const err = new Error(`@holdfast/native: ${what} is missing or cannot be loaded on ${where}: ${detail}; fix: ${hint}`,
-    cause === undefined ? undefined : { cause }) as NativeMissingError;
-  err.code = 'ERR_HOLDFAST_NATIVE_MISSING';
-  err.hint = hint;
-  Error.captureStackTrace(err, nativeMissing);
-  return err;
+  return new HoldfastNativeError('ERR_HOLDFAST_NATIVE_MISSING', `@holdfast/native: ${what} is missing or cannot be loaded on ${where}: ${detail}; fix: ${hint}`,
+    { ...(cause === undefined ? {} : { cause }), hint }) as NativeMissingError;
 }
 
 /** The C library node-gyp-build selects prebuilds for: $LIBC, else musl on Alpine, else glibc. */
