@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { HOLDFAST_ENV, HoldfastError, parseDuration, parseListen, type SocketSpec } from '@holdfast/core';
+import { OPS_KEYS, resolveOps, validateOpsKey, type OpsConfig, type OpsFlags } from './config-ops.js';
 
 /**
  * Configuration of `holdfast run` and `holdfast dev`, merged from (highest first) command-line flags,
@@ -10,7 +12,7 @@ import { HOLDFAST_ENV, HoldfastError, parseDuration, parseListen, type SocketSpe
  * package.json (having both is refused as ambiguous), or the file `--config PATH` names. Every flag has a key;
  * unknown keys and bad values are refused with the key, the value and what is expected (docs/config.md).
  */
-export interface ResolvedConfig {
+export interface ResolvedConfig extends OpsConfig {
   sockets: SocketSpec[];
   command: string[];
   cwd: string;
@@ -33,7 +35,7 @@ export interface ResolvedConfig {
 }
 
 /** Flags as commander hands them over (every one optional: absent means "not given"). */
-export interface ConfigFlags {
+export interface ConfigFlags extends OpsFlags {
   config?: string;
   listen?: string[];
   control?: string;
@@ -64,13 +66,14 @@ const KEYS = {
   readyTimeout: 'a duration like 250ms, 30s, 2m or a number of milliseconds, at least 1 ms and at most 24.8 days',
   drainTimeout: 'a duration like 250ms, 30s, 2m or a number of milliseconds, at most 24.8 days',
   logLevel: `one of ${LOG_LEVELS.join(', ')}`,
-  workers: 'a whole number of worker processes, 1 to 1024',
+  workers: 'a whole number of worker processes, 1 to 1024, or "max" (one per CPU)',
   reloadStrategy: 'one of rolling, all-at-once',
   maxExtra: 'a whole number of extra processes allowed during a swap, 1 to 1024',
   settle: 'a duration like 300ms or a number of milliseconds',
   watchdog: 'a duration like 10s, or 0 to disable',
   maxRestarts: 'a whole number of consecutive failures before the service is marked failed, 1 to 1000000',
   dev: 'an object with watch, ignore and debounce',
+  ...OPS_KEYS,
 } as const;
 const DEV_KEYS = {
   watch: 'an array of paths to watch (relative to the config file)',
@@ -102,7 +105,7 @@ function editDistance(a: string, b: string): number {
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** A validated config file (paths made absolute against the file's directory). */
-interface FileConfig {
+interface FileConfig extends Partial<OpsConfig> {
   listen?: SocketSpec[]; command?: string[]; cwd?: string; control?: string; readyTimeoutMs?: number;
   drainTimeoutMs?: number; logLevel?: string; watch?: string[]; ignore?: string[]; debounceMs?: number;
   workers?: number; reloadStrategy?: 'rolling' | 'all-at-once'; maxExtra?: number; settleMs?: number; watchdogMs?: number;
@@ -111,12 +114,13 @@ interface FileConfig {
 
 const INT_LIMITS = { workers: 1024, maxExtra: 1024, maxRestarts: 1_000_000 } as const;
 
-/** A whole number in 1..max from a flag or a config value, or undefined when absent. */
+/** A whole number in 1..max from a flag or a config value (or `max`, one per CPU, for `--workers`), or undefined when absent. */
 function parseCount(value: string | number | undefined, what: string, max: number): number | undefined {
   if (value === undefined) return undefined;
+  if (value === 'max' && what.endsWith('workers')) return Math.min(availableParallelism(), max);
   const n = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${what} must be a whole number from 1 to ${max}; got ${JSON.stringify(value)}`);
+    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${what} must be a whole number from 1 to ${max}${what.endsWith('workers') ? ' or max (one per CPU)' : ''}; got ${JSON.stringify(value)}`);
   }
   return n;
 }
@@ -200,6 +204,9 @@ export function validateConfig(raw: unknown, where: string, baseDir: string): Fi
         try { out[key === 'settle' ? 'settleMs' : 'watchdogMs'] = parseDuration(value, key); } catch { throw bad(where, key, value, KEYS[key]); }
         break;
       case '$schema':
+        break;
+      case 'health': case 'shutdownDelay': case 'onFailed': case 'envFile': case 'env': case 'maxMemory': case 'killSignal':
+        validateOpsKey(key, value, baseDir, out, (expected) => bad(where, key, value, expected));
         break;
       default:
         throw unknownKey(where, key, value, Object.keys(KEYS));
@@ -285,6 +292,7 @@ export function resolveConfig(flags: ConfigFlags, command: string[], env: NodeJS
     settleMs: flags.settle !== undefined ? parseDuration(flags.settle, '--settle') : f.settleMs,
     watchdogMs: flags.watchdog !== undefined ? parseDuration(flags.watchdog, '--watchdog') : f.watchdogMs,
     maxRestarts: parseCount(flags.maxRestarts, '--max-restarts', INT_LIMITS.maxRestarts) ?? f.maxRestarts,
+    ...resolveOps(flags, f, dir),
     source: file?.source,
   };
 }

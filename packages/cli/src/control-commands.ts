@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import Table from 'cli-table3';
-import { defaultControlPath, HOLDFAST_ENV } from '@holdfast/core';
+import { defaultControlPath, HOLDFAST_ENV, parseEnvAssignment } from '@holdfast/core';
+import { HoldfastCliError } from './errors.js';
 import { loadConfigFile } from './config.js';
 import { callControl, streamControl } from './control-client.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { checkExitCode, EXIT, exitCodeFor } from './exit-codes.js';
 
 interface ErrorBody { code: string; message: string; hint?: string }
 
@@ -20,8 +21,8 @@ export function controlPathFor(flags: ControlFlags, cwd = process.cwd()): string
   return loadConfigFile(cwd, flags.config)?.config.control ?? defaultControlPath(cwd);
 }
 
-/** `holdfast reload` flags. */
-export interface ReloadFlags extends ControlFlags { cwd?: string; json?: boolean }
+/** `holdfast reload` flags. `env`: KEY=VALUE strings; `envFile`: paths (resolved from the current directory). */
+export interface ReloadFlags extends ControlFlags { cwd?: string; json?: boolean; env?: string[]; envFile?: string[] }
 
 /**
  * `holdfast reload [--cwd DIR] [-- CMD ARGS...]`: prints progress as it happens (spawned, ready after N ms, old
@@ -30,9 +31,11 @@ export interface ReloadFlags extends ControlFlags { cwd?: string; json?: boolean
  */
 export async function reloadCommand(flags: ReloadFlags, command: string[] = []): Promise<number> {
   const path = controlPathFor(flags);
-  const body: { cwd?: string; command?: string[] } = {};
+  const body: { cwd?: string; command?: string[]; env?: Record<string, string>; envFiles?: string[] } = {};
   if (flags.cwd !== undefined) body.cwd = resolve(flags.cwd);
   if (command.length > 0) body.command = command;
+  if (flags.env?.length) body.env = Object.fromEntries(flags.env.map((e) => parseEnvAssignment(e)));
+  if (flags.envFile?.length) body.envFiles = flags.envFile.map((f) => resolve(f));
   const t0 = performance.now();
   const since = () => Math.round(performance.now() - t0);
   const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -69,7 +72,7 @@ export async function reloadCommand(flags: ReloadFlags, command: string[] = []):
 }
 
 interface StatusBody {
-  state: string; generation: number; restarts: number; holderPid: number; controlPath: string;
+  state: string; ready?: boolean; generation: number; restarts: number; holderPid: number; controlPath: string;
   workers: { pid: number; generation: number; state: string; uptimeMs: number; readyMs: number | null; status: string | null }[];
   sockets: { name: string; spec: string; bound: string }[];
   launch?: { command: string; args: string[]; cwd: string };
@@ -86,9 +89,26 @@ export function formatUptime(ms: number): string {
   return `${Math.floor(s / 86400)}d ${pad((s % 86400) / 3600)}h`;
 }
 
-/** `holdfast status`: a table of workers (and sockets), or the JSON body with `--json`. */
-export async function statusCommand(flags: ControlFlags & { json?: boolean }): Promise<number> {
+/**
+ * `holdfast status`: a table of workers (and sockets), or the JSON body with `--json`. `--check` prints one line
+ * and exits with the state's code (exit-codes.ts checkExitCode: 0 ready, 7 starting, 8 restarting, 1 failed,
+ * 9 stopping, 5 no holder), for exec probes and scripts.
+ */
+export async function statusCommand(flags: ControlFlags & { json?: boolean; check?: boolean }): Promise<number> {
   const path = controlPathFor(flags);
+  if (flags.check) {
+    let b: StatusBody;
+    try {
+      b = (await callControl<StatusBody>(path, 'GET', '/status')).body;
+    } catch (err) {
+      if (!(err instanceof HoldfastCliError) || err.code !== 'ERR_HOLDFAST_CONTROL_UNREACHABLE') throw err;
+      process.stdout.write(`no holder (${err.message})\n`);
+      return exitCodeFor(err.code);
+    }
+    const ready = b.ready ?? (b.state === 'running' && b.generation > 0);
+    process.stdout.write(`${b.state}${ready ? `, generation ${b.generation} serving` : ', not ready'}\n`);
+    return checkExitCode(b.state, ready);
+  }
   const r = await callControl<StatusBody>(path, 'GET', '/status');
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(r.body, null, 2)}\n`);

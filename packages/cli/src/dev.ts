@@ -52,7 +52,7 @@ function report(log: Logger, why: string, r: SwapResult): void {
  */
 export async function devCommand(flags: ConfigFlags, command: string[]): Promise<void> {
   const cfg = resolveConfig(flags, command, process.env, process.cwd(), DEV_DEFAULTS);
-  const holder = await startHolder(cfg);
+  const holder = await startHolder(cfg, 'stay');
   const log = holder.log;
 
   const reload = async (why: string) => {

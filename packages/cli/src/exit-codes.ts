@@ -14,3 +14,24 @@ export const EXIT = { OK: 0, FAILED: 1 } as const;
 export function exitCodeFor(code: string | undefined): number {
   return (code !== undefined && REGISTRY[code]?.exitCode) || EXIT.FAILED;
 }
+
+/**
+ * `holdfast status --check` codes for the states that are not serving and belong to no error code (docs/cli.md):
+ * 7 starting, 8 restarting, 9 stopping. `failed` is 1 and "no holder" is ERR_HOLDFAST_CONTROL_UNREACHABLE's 5.
+ */
+export const CHECK_EXIT = { STARTING: 7, RESTARTING: 8, STOPPING: 9 } as const;
+
+/**
+ * `holdfast status --check`: 0 while the service is ready (a generation serves; not stopping, not failed: what
+ * `/readyz` answers 200 for), else the code of its state. A `restarting` service with another worker still
+ * serving is ready (0).
+ */
+export function checkExitCode(state: string, ready: boolean): number {
+  if (ready) return EXIT.OK;
+  switch (state) {
+    case 'starting': return CHECK_EXIT.STARTING;
+    case 'restarting': return CHECK_EXIT.RESTARTING;
+    case 'stopping': case 'stopped': return CHECK_EXIT.STOPPING;
+    default: return EXIT.FAILED; // failed (or a state this CLI does not know)
+  }
+}

@@ -21,7 +21,8 @@ function fail(err: unknown): never {
 const EXIT_CODES_HELP = `
 Exit codes:
   0 ok   1 reload rolled back or service failed   2 bad usage or config   3 socket could not be opened
-  4 command not found   5 no holder on the control socket   6 control socket already in use`;
+  4 command not found   5 no holder on the control socket   6 control socket already in use
+  status --check: 7 starting   8 restarting   9 stopping (1 failed, 5 no holder)`;
 
 const ENV_HELP = `
 Environment:
@@ -49,7 +50,7 @@ ${ENV_HELP}
   const controlOpt = ['--control <path>', 'control socket (default: one per working directory, or $HOLDFAST_CONTROL)'] as const;
   const configOpt = ['--config <path>', 'config file (default: ./holdfast.config.json or the "holdfast" key of ./package.json)'] as const;
   // No defaults here: an option that was not given must not override the config file (config.ts applies defaults).
-  const holderOptions = (cmd: Command, dflt: { ready: string; drain: string }) => cmd
+  const holderOptions = (cmd: Command, dflt: { ready: string; drain: string; onFailed: string }) => cmd
     .option('-l, --listen <name=spec>', 'socket to hold, e.g. http=tcp://127.0.0.1:3000 (repeatable)', collect)
     .option(...controlOpt)
     .option(...configOpt)
@@ -57,16 +58,22 @@ ${ENV_HELP}
     .option('--ready-timeout <dur>', `deadline for READY=1 from a new generation (default: ${dflt.ready})`)
     .option('--drain-timeout <dur>', `SIGTERM to SIGKILL deadline for an old generation (default: ${dflt.drain})`)
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default: info, or $HOLDFAST_LOG_LEVEL)')
-    .option('--workers <n>', 'worker processes sharing the sockets (default: 1)')
+    .option('--workers <n>', 'worker processes sharing the sockets, or max for one per CPU (default: 1)')
     .option('--reload-strategy <s>', 'rolling (max-extra at a time) or all-at-once (default: rolling)')
     .option('--max-extra <n>', 'processes allowed beyond --workers during a swap, starting and draining ones included (default: 1; all-at-once: workers)')
     .option('--settle <dur>', 'a new worker must stay up this long after READY=1 to count as ready (default: 300ms)')
     .option('--watchdog <dur>', 'hand WATCHDOG_USEC to workers and replace one that stops sending WATCHDOG=1 (default: off)')
     .option('--max-restarts <n>', 'consecutive failed starts/crashes before the service is marked failed (default: 10)')
+    .option('--on-failed <what>', `when --max-restarts is reached: exit (drain, exit 1) or stay (default: ${dflt.onFailed})`)
+    .option('--health <addr>', 'serve GET /livez, /readyz, /metrics on this address of its own, e.g. tcp://0.0.0.0:8081')
+    .option('--shutdown-delay <dur>', 'on SIGTERM, answer 503 on /readyz and keep serving this long before draining (default: 0)')
+    .option('--env-file <path>', 'env file for the workers, read again for every generation (repeatable)', collect)
+    .option('--max-memory <size>', 'reload a worker whose RSS stays above SIZE (e.g. 512M, 1G), without downtime (default: off)')
+    .option('--kill-signal <sig>', 'the signal that asks a worker to drain, e.g. SIGINT (default: SIGTERM)')
     .argument('[command...]', 'the worker command, after -- (default: "command" from the config file)')
     .passThroughOptions();
 
-  holderOptions(program.command('run'), { ready: '30s', drain: '30s' })
+  holderOptions(program.command('run'), { ready: '30s', drain: '30s', onFailed: 'exit' })
     .description('hold the sockets and run CMD on them; SIGHUP or `holdfast reload` swaps in a new generation')
     .addHelpText('after', `
 Examples:
@@ -77,7 +84,7 @@ Examples:
 ${EXIT_CODES_HELP}`)
     .action(async (command: string[], flags) => { await runCommand(flags, command); });
 
-  holderOptions(program.command('dev'), { ready: '10s', drain: '5s' })
+  holderOptions(program.command('dev'), { ready: '10s', drain: '5s', onFailed: 'stay' })
     .description('run CMD and reload it on every change (debounced); a broken edit keeps the last good generation serving')
     .option('-w, --watch <path>', 'file or directory to watch (repeatable; default: the working directory)', collect)
     .option('-i, --ignore <glob>', 'glob to ignore, added to node_modules, .git, dist, build, coverage (repeatable)', collect)
@@ -91,7 +98,7 @@ Examples:
 ${EXIT_CODES_HELP}`)
     .action(async (command: string[], flags) => { await devCommand(flags, command); });
 
-  holderOptions(program.command('unit'), { ready: '30s', drain: '30s' })
+  holderOptions(program.command('unit'), { ready: '30s', drain: '30s', onFailed: 'exit' })
     .description('print the systemd .socket and .service units that run this holder with the same sockets and command')
     .option('--name <service>', 'service name (default: the directory name)')
     .option('--out <dir>', 'write the unit files into DIR instead of printing them')
@@ -108,6 +115,8 @@ ${EXIT_CODES_HELP}`)
     .option(...configOpt)
     .option('--cwd <dir>', 'deploy this directory (a release) instead; kept only if it gets ready')
     .option('--json', 'print the progress events as JSON lines')
+    .option('--env <KEY=VALUE>', 'set a variable for this deploy (repeatable); kept only if it gets ready', collect)
+    .option('--env-file <path>', 'env file for this deploy, after the holder\'s own (repeatable)', collect)
     .argument('[command...]', 'deploy this command instead (after --); kept only if it gets ready')
     .passThroughOptions()
     .addHelpText('after', `
@@ -117,6 +126,7 @@ Examples:
   holdfast reload
   holdfast reload --cwd /srv/app/releases/v42                 # deploy a release directory
   holdfast reload -- node server.mjs --port-name http         # change the command (and its arguments)
+  holdfast reload --env FEATURE_X=1 --env-file ./release.env   # change the environment of the next generation
   curl -N --unix-socket "$SOCK" -X POST 'http://holdfast/reload?progress=1'
 ${EXIT_CODES_HELP}`)
     .action(async (command: string[], flags) => { process.exitCode = await reloadCommand(flags, command); });
@@ -126,10 +136,12 @@ ${EXIT_CODES_HELP}`)
     .option(...controlOpt)
     .option(...configOpt)
     .option('--json', 'print the status as JSON (the body of GET /status)')
+    .option('--check', 'exit 0 when serving, else the state\'s code: 7 starting, 8 restarting, 1 failed, 9 stopping, 5 no holder')
     .addHelpText('after', `
 Examples:
   holdfast status
   holdfast status --json | jq '.workers[] | {pid, generation, state}'
+  holdfast status --check || echo "not serving (exit $?)"     # an exec probe
 ${EXIT_CODES_HELP}`)
     .action(async (flags) => { process.exitCode = await statusCommand(flags); });
 

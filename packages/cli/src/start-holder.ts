@@ -1,15 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { defaultControlPath, Holder } from '@holdfast/core';
+import { defaultControlPath, Holder, type OnFailed } from '@holdfast/core';
 import type { ResolvedConfig } from './config.js';
 import { cliLogger } from './logger.js';
 
 /**
  * Start a holder from a resolved configuration (the part `holdfast run` and `holdfast dev` share): logger,
- * control directory, every holder and supervisor option, signal handlers.
+ * control directory, every holder and supervisor option, signal handlers. `onFailedDefault` applies when neither
+ * --on-failed nor the config file says: `run` exits (its own supervisor restarts it), `dev` stays (the next save reloads).
  * @throws whatever Holder.start throws (HoldfastError with a code; see docs/errors.md).
  */
-export async function startHolder(cfg: ResolvedConfig): Promise<Holder> {
+export async function startHolder(cfg: ResolvedConfig, onFailedDefault: OnFailed = 'exit'): Promise<Holder> {
   const log = cliLogger(cfg.logLevel);
   if (cfg.source) log.info({ config: cfg.source }, 'configuration loaded');
   const [cmd, ...args] = cfg.command;
@@ -19,6 +20,8 @@ export async function startHolder(cfg: ResolvedConfig): Promise<Holder> {
     readyTimeoutMs: cfg.readyTimeoutMs, drainTimeoutMs: cfg.drainTimeoutMs, logger: log,
     workers: cfg.workers, reloadStrategy: cfg.reloadStrategy, maxExtra: cfg.maxExtra, settleMs: cfg.settleMs,
     watchdogMs: cfg.watchdogMs, maxFailures: cfg.maxRestarts,
+    health: cfg.health, shutdownDelayMs: cfg.shutdownDelayMs, onFailed: cfg.onFailed ?? onFailedDefault, envFiles: cfg.envFiles,
+    envVars: cfg.env, maxMemoryBytes: cfg.maxMemoryBytes, killSignal: cfg.killSignal,
   });
   holder.installSignalHandlers();
   return holder;

@@ -39,9 +39,15 @@ export function unitsFor(flags: UnitFlags, command: string[]): UnitFile[] {
   if (cfg.settleMs !== undefined) run.push('--settle', `${cfg.settleMs}ms`);
   if (cfg.watchdogMs !== undefined) run.push('--watchdog', `${cfg.watchdogMs}ms`);
   if (cfg.maxRestarts !== undefined) run.push('--max-restarts', String(cfg.maxRestarts));
+  if (cfg.onFailed !== undefined) run.push('--on-failed', cfg.onFailed);
+  if (cfg.health !== undefined) run.push('--health', describeHealth(cfg.health));
+  if (cfg.shutdownDelayMs !== undefined) run.push('--shutdown-delay', `${cfg.shutdownDelayMs}ms`);
+  for (const f of cfg.envFiles) run.push('--env-file', f);
+  if (cfg.maxMemoryBytes !== undefined) run.push('--max-memory', String(cfg.maxMemoryBytes));
+  if (cfg.killSignal !== undefined) run.push('--kill-signal', cfg.killSignal);
   run.push('--', absCmd, ...args);
   const execReload = [process.execPath, HOLDFAST_BIN, 'reload', '--control', control];
-  const units = renderUnits({ service, sockets: cfg.sockets, execStart: run, execReload, cwd: cfg.cwd, drainTimeoutMs: cfg.drainTimeoutMs });
+  const units = renderUnits({ service, sockets: cfg.sockets, execStart: run, execReload, cwd: cfg.cwd, drainTimeoutMs: cfg.drainTimeoutMs + (cfg.shutdownDelayMs ?? 0) });
   // The control socket lives in the service's RuntimeDirectory (/run/<service>, mode 0700).
   const svc = units[units.length - 1];
   svc.content = svc.content.replace('KillMode=mixed', `RuntimeDirectory=${service}\nRuntimeDirectoryMode=0700\nKillMode=mixed`);
@@ -67,4 +73,8 @@ export function unitCommand(flags: UnitFlags, command: string[]): number {
     process.stdout.write(units.map((u) => `# ${u.name}\n${u.content}`).join('\n'));
   }
   return EXIT.OK;
+}
+
+function describeHealth(a: { host: string; port: number }): string {
+  return a.host.includes(':') ? `tcp://[${a.host}]:${a.port}` : `tcp://${a.host}:${a.port}`;
 }

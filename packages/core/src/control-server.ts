@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { peerCredentials } from '@holdfast/native';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { HoldfastError, toHoldfastError } from './errors.js';
+import { validateEnvVars } from './env-files.js';
 import type { LaunchSpec } from './supervisor.js';
 
 /** What the control API drives. */
@@ -45,8 +46,8 @@ function parseLaunch(body: unknown): Partial<LaunchSpec> {
   const b = body as Record<string, unknown>;
   const launch: Partial<LaunchSpec> = {};
   for (const key of Object.keys(b)) {
-    if (key !== 'cwd' && key !== 'command') {
-      throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `POST /reload: unknown key ${JSON.stringify(key)}; expected cwd and/or command`);
+    if (key !== 'cwd' && key !== 'command' && key !== 'env' && key !== 'envFiles') {
+      throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `POST /reload: unknown key ${JSON.stringify(key)}; expected cwd, command, env, envFiles`);
     }
   }
   if (b.cwd !== undefined) {
@@ -60,6 +61,13 @@ function parseLaunch(body: unknown): Partial<LaunchSpec> {
     launch.command = (b.command as string[])[0];
     launch.args = (b.command as string[]).slice(1);
   }
+  if (b.env !== undefined) launch.envVars = validateEnvVars(b.env, 'POST /reload: env');
+  if (b.envFiles !== undefined) {
+    if (!Array.isArray(b.envFiles) || !b.envFiles.every((x) => typeof x === 'string' && x.startsWith('/'))) {
+      throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `POST /reload: envFiles must be an array of absolute paths; got ${JSON.stringify(b.envFiles)}`);
+    }
+    launch.envFiles = b.envFiles as string[];
+  }
   return launch;
 }
 
@@ -68,7 +76,9 @@ function parseLaunch(body: unknown): Partial<LaunchSpec> {
  * `curl --unix-socket PATH http://holdfast/status` works as well as the CLI. Every connection's peer uid
  * (SO_PEERCRED, unix(7)) must be the holder's own uid or root; others get 403.
  * - `GET /status` → 200 status JSON
- * - `POST /reload` (optional body `{ "cwd": DIR, "command": [CMD, ...ARGS] }`) → 200
+ * - `POST /reload` (optional body `{ "cwd": DIR, "command": [CMD, ...ARGS], "env": {KEY: VALUE}, "envFiles": [PATH] }`;
+ *   env and envFiles replace the previous deploy's and, like cwd and command, are kept only if the generation gets
+ *   ready) → 200
  *   `{ ok: true, generation, pid, readyMs }` once the new generation is ready; on failure `{ ok: false, error: { code,
  *   message, hint } }` with the code's status from CORE_ERRORS (409 rollback or stopping, 400 bad body, 500 internal)
  * - `POST /reload?progress=1` → 200 newline-delimited JSON: `spawned`, `ready`, `drained` events as they happen,

@@ -57,6 +57,10 @@ export const CORE_ERRORS = defineErrors({
     message: 'the service failed to start repeatedly', exitCode: 1, httpStatus: 409,
     hint: 'The service failed to start repeatedly; fix it and reload.',
   },
+  ERR_HOLDFAST_ENV_FILE: {
+    message: 'an env file cannot be read', exitCode: USAGE, httpStatus: 409,
+    hint: 'Check the --env-file path (relative paths are resolved from where holdfast was started) and that the holder\'s user can read it; a reload with a bad env file leaves the running generation serving.',
+  },
   ERR_HOLDFAST_METRICS_DISABLED: {
     message: 'metrics are not enabled', exitCode: 1, httpStatus: 404,
     hint: 'Start the holder with --metrics (or "metrics": true in the config file) to serve GET /metrics.',

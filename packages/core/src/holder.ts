@@ -15,6 +15,9 @@ import { createMetrics, type HolderMetrics } from './metrics.js';
 import { reloadProgressStream } from './reload-progress.js';
 import { SystemdPeer } from './systemd-peer.js';
 import { OrphanReaper } from './orphan-reaper.js';
+import { startHealthServer, type HealthAddress, type HealthServer, type Readiness } from './health-server.js';
+import { GenerationEnv, type GenerationEnvInfo } from './env-files.js';
+import { MemoryWatch } from './memory-watch.js';
 
 /**
  * openSockets, retrying EADDRINUSE for up to `retryMs`: after a holder was SIGKILLed, its draining workers
@@ -63,17 +66,43 @@ export interface HolderOptions {
   watchdogMs?: number;
   /** How long to keep retrying a socket whose address is in use at start. Default 2000 ms. */
   bindRetryMs?: number;
+  /** `--health`: plain HTTP probes (/livez, /readyz, /metrics) on an address of the holder's own; none by default. */
+  health?: HealthAddress;
+  /** On SIGTERM, report not ready on /readyz and keep serving this long (ms) before draining. Default 0. */
+  shutdownDelayMs?: number;
+  /** When the crash loop gives up: 'exit' stops the holder (stopReason 'failed'), 'stay' keeps it up. Default 'stay'. */
+  onFailed?: OnFailed;
+  /** Env files (absolute paths) read again for every generation, and variables applied after them (config `env`). */
+  envFiles?: string[];
+  envVars?: Record<string, string>;
+  /** Reload a worker whose RSS stays above this many bytes (memory-watch.ts); 0 or undefined: no limit. */
+  maxMemoryBytes?: number;
+  /** The signal that asks a worker to drain. Default SIGTERM. */
+  killSignal?: NodeJS.Signals;
   logger?: Logger;
   host?: ProcessHost;
 }
+
+function withoutValues({ envVars, ...rest }: LaunchSpec): HolderStatus['launch'] {
+  return envVars ? { ...rest, envKeys: Object.keys(envVars).sort() } : rest;
+}
+
+/** What the holder does when the crash loop gives up (`--on-failed`). */
+export type OnFailed = 'exit' | 'stay';
 
 /** `GET /status` body: the supervisor's view plus the sockets and the control path. */
 export interface HolderStatus extends SupervisorStatus {
   holderPid: number;
   controlPath: string;
   sockets: { name: string; spec: string; bound: string }[];
-  /** What the next generation runs. */
-  launch: LaunchSpec;
+  /** What the next generation runs; a deploy's variables by name only (`envKeys`), never their values. */
+  launch: Omit<LaunchSpec, 'envVars'> & { envKeys?: string[] };
+  /** What `/readyz` answers (200 when true): a generation serves and the service is neither stopping nor failed. */
+  ready: boolean;
+  /** The health server's bound address (`--health`), or null. */
+  health: string | null;
+  /** Env files and keys (never values) each live generation got. */
+  env: GenerationEnvInfo[];
 }
 
 /**
@@ -94,13 +123,23 @@ export class Holder {
   /** Reaps and, at the final stop, ends processes orphaned by workers (orphan-reaper.ts). */
   private readonly reaper: OrphanReaper;
   private control: FastifyInstance | null = null;
+  private health: HealthServer | null = null;
+  private memory: MemoryWatch | null = null;
+  /** Each generation's environment (env files are read again for every one). */
+  readonly env: GenerationEnv;
+  /** Set by SIGTERM with --shutdown-delay: /readyz says 503 while the workers keep serving. */
+  private delay: { end: () => void } | null = null;
+  /** Why the holder stopped: 'failed' when --on-failed exit ended it (the CLI exits 1 then). */
+  stopReason: 'stop' | 'failed' = 'stop';
   private readonly signalHandlers: [NodeJS.Signals, () => void][] = [];
 
   private constructor(readonly opts: HolderOptions, readonly sockets: HeldSocket[], private readonly notify: NotifyHub, log: Logger) {
     this.log = log;
     this.stopped = new Promise((r) => { this.resolveStopped = r; });
+    this.env = new GenerationEnv(opts.env ?? process.env, { files: opts.envFiles, vars: opts.envVars });
     this.supervisor = new Supervisor({
       command: opts.command, args: opts.args, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, sockets,
+      envFor: (generation, launch) => this.env.for(generation, { files: launch.envFiles, vars: launch.envVars }), killSignal: opts.killSignal,
       readyTimeoutMs: opts.readyTimeoutMs ?? 30_000, drainTimeoutMs: opts.drainTimeoutMs ?? 30_000,
       backoff: opts.backoff, maxFailures: opts.maxFailures,
       workers: opts.workers, reloadStrategy: opts.reloadStrategy, maxExtra: opts.maxExtra,
@@ -108,6 +147,14 @@ export class Holder {
     }, opts.host ?? realProcessHost, notify, log);
     this.metrics = createMetrics(this.supervisor);
     this.reaper = new OrphanReaper((pid) => this.supervisor.isWorkerPid(pid), log);
+    if (opts.onFailed === 'exit') {
+      this.supervisor.on('state', (s) => {
+        if (s !== 'failed') return;
+        this.log.error('service failed and --on-failed is exit: stopping the holder (exit 1) so that its own supervisor restarts it');
+        this.stopReason = 'failed';
+        void this.stop();
+      });
+    }
   }
 
   /**
@@ -121,20 +168,30 @@ export class Holder {
     const cwd = opts.cwd ?? process.cwd();
     assertDirectory(cwd, '--cwd');
     resolveCommand(opts.command, cwd, opts.env ?? process.env);
+    new GenerationEnv({}, { files: opts.envFiles }).check();
     const sockets = await openSocketsRetrying(opts.sockets, opts.bindRetryMs ?? 2000, log);
     let notify: NotifyHub | null = null;
     try {
       notify = new NotifyHub(log);
       const holder = new Holder(opts, sockets, notify, log);
+      // Before the control API, so a --health address in use leaves nothing listening.
+      if (opts.health) {
+        holder.health = await startHealthServer(opts.health, { readiness: () => holder.readiness(), metrics: async () => ({ contentType: holder.metrics.contentType, body: await holder.metrics.render() }) });
+        log.info({ health: holder.health.bound }, 'health probes listening: /livez /readyz /metrics');
+      }
       holder.control = await startControlServer(opts.controlPath, {
         status: () => holder.status(),
         reload: (launch) => holder.reload(launch),
-        stop: () => void holder.stop(),
+        stop: () => void holder.terminate(),
         metrics: async () => ({ contentType: holder.metrics.contentType, body: await holder.metrics.render() }),
         reloadProgress: (launch) => reloadProgressStream(holder.supervisor, () => holder.reload(launch)),
       });
       for (const s of sockets) log.info({ name: s.name, bound: s.bound }, 'holding socket');
       log.info({ controlPath: opts.controlPath }, 'control API listening');
+      if (opts.maxMemoryBytes) {
+        holder.memory = new MemoryWatch(opts.maxMemoryBytes, holder.supervisor, log, holder.metrics.registry);
+        holder.memory.start();
+      }
       holder.peer = SystemdPeer.fromEnv(log)?.attach(holder.supervisor, sockets) ?? null;
       holder.reaper.start();
       void holder.supervisor.start();
@@ -151,6 +208,12 @@ export class Holder {
    * first (ERR_HOLDFAST_COMMAND_NOT_FOUND) and kept only if its generation gets ready.
    */
   async reload(launch: Partial<LaunchSpec> = {}): Promise<SwapResult> {
+    if (this.delay) throw new HoldfastError('ERR_HOLDFAST_STOPPING', 'cannot reload: the holder is stopping (SIGTERM, within --shutdown-delay)');
+    if (launch.envVars !== undefined || launch.envFiles !== undefined) {
+      // A deploy's env layer is replaced as a whole: --env without --env-file drops the previous deploy's files.
+      launch = { ...launch, envVars: launch.envVars ?? {}, envFiles: launch.envFiles ?? [] };
+      this.env.check({ files: launch.envFiles });
+    }
     if (launch.command !== undefined || launch.cwd !== undefined) {
       const next = { ...this.supervisor.launchSpec, ...launch };
       if (!statSync(next.cwd, { throwIfNoEntry: false })?.isDirectory()) {
@@ -163,31 +226,66 @@ export class Holder {
   }
 
   status(): HolderStatus {
+    const s = this.supervisor.status();
+    const r = this.readiness(s);
     return {
-      ...this.supervisor.status(),
+      ...s,
+      state: r.state as SupervisorStatus['state'],
       holderPid: process.pid,
       controlPath: this.opts.controlPath,
-      sockets: this.sockets.map((s) => ({ name: s.name, spec: s.spec, bound: s.bound })),
-      launch: this.supervisor.launchSpec,
+      sockets: this.sockets.map((x) => ({ name: x.name, spec: x.spec, bound: x.bound })),
+      launch: withoutValues(this.supervisor.launchSpec),
+      ready: r.ready,
+      health: this.health?.bound ?? null,
+      env: this.env.describe(s.workers.map((w) => w.generation)),
     };
   }
 
-  /** SIGHUP reloads; SIGTERM and SIGINT stop gracefully (a second one does not cut the drain short). */
+  /**
+   * What `/readyz` and `holdfast status --check` report: ready while a generation serves and the service is neither
+   * stopping (a SIGTERM arrived, --shutdown-delay included) nor failed. Cheap: read from memory.
+   */
+  readiness(s: SupervisorStatus = this.supervisor.status()): Readiness {
+    const state = this.delay && s.state !== 'stopped' ? 'stopping' : s.state;
+    return { ready: s.generation > 0 && state !== 'stopping' && state !== 'stopped' && state !== 'failed', state, generation: s.generation };
+  }
+
+  /**
+   * SIGTERM (and `POST /stop`): with --shutdown-delay, first report not ready on /readyz and keep serving for the
+   * delay (a load balancer or Kubernetes takes the holder out of rotation meanwhile), then stop. A second call, or
+   * SIGINT, ends the delay at once.
+   */
+  terminate(): Promise<void> {
+    const ms = this.opts.shutdownDelayMs ?? 0;
+    if (this.delay || this.stopping || ms <= 0) {
+      this.delay?.end();
+      return this.stop();
+    }
+    const timer = setTimeout(() => this.delay!.end(), ms);
+    this.delay = { end: () => { clearTimeout(timer); void this.stop(); } };
+    this.memory?.stop();
+    this.log.info({ shutdownDelayMs: ms }, `not ready; serving ${ms} ms more before draining (--shutdown-delay)`);
+    return this.stopped;
+  }
+
+  /** SIGHUP reloads; SIGTERM stops after --shutdown-delay, SIGINT at once (a second one does not cut the drain short). */
   installSignalHandlers(): void {
     const on = (sig: NodeJS.Signals, fn: () => void) => { process.on(sig, fn); this.signalHandlers.push([sig, fn]); };
     on('SIGHUP', () => { this.log.info('SIGHUP: reload'); void this.reload().catch(() => {}); });
-    on('SIGTERM', () => { this.log.info('SIGTERM: stopping'); void this.stop(); });
-    on('SIGINT', () => { this.log.info('SIGINT: stopping'); void this.stop(); });
+    on('SIGTERM', () => { this.log.info('SIGTERM: stopping'); void this.terminate(); });
+    on('SIGINT', () => { this.log.info('SIGINT: stopping'); this.delay?.end(); void this.stop(); });
   }
 
   /** Graceful stop: drain every worker, close the control API, the notify socket and the held sockets. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.peer?.stopping();
+      this.memory?.stop();
       await this.supervisor.stop();
       await this.reaper.endOrphans();
       this.reaper.stop();
       await this.control?.close().catch(() => {});
+      await this.health?.close();
       this.notify.close();
       closeSockets(this.sockets, { unlink: true });
       for (const [sig, fn] of this.signalHandlers) process.off(sig, fn);

@@ -34,3 +34,7 @@ export * from './unit-file.js';
 export * from './orphan-reaper.js';
 export { HOLDFAST_ENV } from '@holdfast/native/protocol';
 export { CodedError, defineErrors, defineErrorClass, type CodedErrorJSON, type ErrorDefinition } from '@holdfast/native';
+export * from './health-server.js';
+export * from './env-files.js';
+export * from './memory-watch.js';
+export * from './kill-signal.js';

@@ -23,6 +23,9 @@ export interface LaunchSpec {
   command: string;
   args: string[];
   cwd: string;
+  /** A deploy's own variables and env files (`holdfast reload --env/--env-file`), applied after the holder's. */
+  envVars?: Record<string, string>;
+  envFiles?: string[];
 }
 
 /** How a reload replaces N workers: `rolling` (maxExtra at a time) or `all-at-once` (N new, then N old drain). */
@@ -53,6 +56,10 @@ export interface SupervisorOptions extends LaunchSpec {
   backoff?: BackoffOptions;
   /** Consecutive failed starts/crashes before the service is marked failed and automatic restarts stop. Default 10. */
   maxFailures?: number;
+  /** The base environment of each generation instead of `env` (env-files.ts GenerationEnv); may throw to fail the start. */
+  envFor?: (generation: number, launch: LaunchSpec) => NodeJS.ProcessEnv;
+  /** The signal that asks a worker to drain (`--kill-signal`). Default SIGTERM. */
+  killSignal?: NodeJS.Signals;
 }
 
 /** Outcome of one swap. `pid`/`replaced` name the first worker of a multi-worker swap. */

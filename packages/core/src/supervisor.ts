@@ -40,6 +40,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly maxExtra: number;
   private launch: LaunchSpec;
   private pendingLaunch: LaunchSpec | null = null;
+  private readonly recycleSlots = new Set<number>();
 
   constructor(options: SupervisorOptions, private readonly host: ProcessHost,
     private readonly notify: NotifyRegistry, private readonly log: Logger) {
@@ -76,11 +77,20 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * @throws HoldfastError ERR_HOLDFAST_STOPPING when the holder is stopping.
    */
   reload(launch: Partial<LaunchSpec> = {}): Promise<SwapResult> {
-    if (launch.command !== undefined || launch.args !== undefined || launch.cwd !== undefined) {
+    if (Object.values(launch).some((v) => v !== undefined)) {
       // The latest request wins for the next swap; a failed deploy leaves the old release and spec in place.
       this.pendingLaunch = { ...(this.pendingLaunch ?? this.launch), ...launch };
     }
     return this.request('reload');
+  }
+
+  /**
+   * Zero-downtime reload of one slot on the current launch spec (`--max-memory`): a new worker gets ready, then the
+   * slot's worker drains. While another swap runs it joins the queued follow-up, which reloads every slot.
+   */
+  recycle(slot: number): Promise<SwapResult> {
+    this.recycleSlots.add(slot);
+    return this.request('recycle');
   }
 
   /** Is `pid` one of the worker processes this supervisor spawned and has not yet seen exit? */
@@ -135,10 +145,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.cancelRestart?.();
     this.cancelRestart = null;
     const reload = kind === 'reload';
-    const targets = reload ? this.slots.map((_, i) => i) : this.slots.flatMap((w, i) => (w ? [] : [i]));
+    const targets = reload ? this.slots.map((_, i) => i)
+      : kind === 'recycle' ? [...this.recycleSlots].filter((i) => this.slots[i]) : this.slots.flatMap((w, i) => (w ? [] : [i]));
+    this.recycleSlots.clear();
     if (targets.length === 0) {
-      const w = this.slots[0]!;
-      return { ok: true, generation: w.generation, pid: w.pid, pids: [], readyMs: 0, replaced: null, replacedPids: [] };
+      const w = this.slots.find(Boolean);
+      return { ok: true, generation: w?.generation ?? 0, pid: w?.pid ?? 0, pids: [], readyMs: 0, replaced: null, replacedPids: [] };
     }
     const generation = ++this.generation;
     const launch = reload ? (this.pendingLaunch ?? this.launch) : this.launch;
@@ -190,7 +202,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.lastSwap = result;
     const serving = this.slots.filter(Boolean) as Worker[];
     const f = { generation: result.generation, err: result.error.message, kind };
-    if (serving.length > 0 && kind === 'reload') {
+    if (serving.length > 0 && (kind === 'reload' || kind === 'recycle')) {
       this.log.error(f, `rollback: generation ${Math.max(...serving.map((w) => w.generation))} keeps serving`);
     } else {
       this.log.error(f, serving.length ? 'restart failed' : 'start failed; nothing is serving (connections wait in the accept queue)');

@@ -3,8 +3,8 @@
  * restart) joins one queued follow-up swap, which runs as a reload once the running one is over.
  */
 
-/** The kind of swap a trigger asks for. */
-export type SwapKind = 'start' | 'reload' | 'restart';
+/** The kind of swap a trigger asks for; `recycle` replaces chosen slots on the current launch spec (--max-memory). */
+export type SwapKind = 'start' | 'reload' | 'restart' | 'recycle';
 
 interface Deferred<T> { promise: Promise<T>; resolve: (v: T | Promise<T>) => void }
 function deferred<T>(): Deferred<T> {

@@ -22,6 +22,8 @@ export interface WorkerEnvInput {
   drainTimeoutMs: number;
   /** Watchdog interval in ms; 0 leaves WATCHDOG_USEC unset. */
   watchdogMs: number;
+  /** The signal the worker is asked to drain with; SIGTERM (the default) leaves HOLDFAST_KILL_SIGNAL unset. */
+  killSignal?: NodeJS.Signals;
   /** The holder's pid; default process.pid. */
   holderPid?: number;
 }
@@ -41,5 +43,7 @@ export function workerEnv(input: WorkerEnvInput): NodeJS.ProcessEnv {
   // holdfast-exec arms PR_SET_PDEATHSIG against this pid; the adapter's holder guard enforces the drain deadline.
   env[HOLDFAST_ENV.HOLDER_PID] = String(input.holderPid ?? process.pid);
   env[HOLDFAST_ENV.DRAIN_TIMEOUT_MS] = String(input.drainTimeoutMs);
+  delete env[HOLDFAST_ENV.KILL_SIGNAL];
+  if (input.killSignal && input.killSignal !== 'SIGTERM') env[HOLDFAST_ENV.KILL_SIGNAL] = input.killSignal;
   return env;
 }

@@ -40,12 +40,13 @@ export class WorkerPool {
   spawn(generation: number, launch: LaunchSpec, slot: number, restarts: number): Worker {
     const { sockets, watchdogMs } = this.opts;
     const env = workerEnv({
-      base: this.opts.env, socketNames: sockets.map((s) => s.name), notifySocket: this.notify.path, generation, slot,
+      base: this.opts.envFor?.(generation, launch) ?? this.opts.env, killSignal: this.opts.killSignal, socketNames: sockets.map((s) => s.name), notifySocket: this.notify.path, generation, slot,
       drainTimeoutMs: this.opts.drainTimeoutMs, watchdogMs,
     });
     const child = this.host.spawn({ command: launch.command, args: launch.args, cwd: launch.cwd, env, fds: sockets.map((s) => s.fd) });
     const w = new Worker(this.host, child, generation, slot);
     w.restarts = restarts;
+    w.killSignal = this.opts.killSignal ?? w.killSignal;
     if (watchdogMs > 0) w.setWatchdog(watchdogMs);
     this.live.add(w);
     w.once('exit', () => this.live.delete(w));

@@ -55,6 +55,8 @@ export class Worker extends EventEmitter {
   private watchdogMs = 0;
   /** Crash restarts of this worker's slot before it was spawned (for status). */
   restarts = 0;
+  /** The signal {@link drain} sends (`--kill-signal`); the worker gets its name in HOLDFAST_KILL_SIGNAL. */
+  killSignal: NodeJS.Signals = 'SIGTERM';
 
   constructor(private readonly host: ProcessHost, child: ChildHandle, generation: number, readonly slot = 0) {
     super();
@@ -150,14 +152,15 @@ export class Worker extends EventEmitter {
   }
 
   /**
-   * Drain: SIGTERM to the worker, SIGKILL to its process group at `timeoutMs`. Resolves when it has exited.
+   * Drain: {@link killSignal} (SIGTERM unless `--kill-signal` says otherwise) to the worker, SIGKILL to its process
+   * group at `timeoutMs`. Resolves when it has exited.
    */
   drain(timeoutMs: number): Promise<ExitInfo> {
     if (this.exitInfo) return this.exited;
     if (this.state !== 'draining') {
       this.state = 'draining';
       this.cancelWatchdog?.();
-      this.host.kill(this.pid, 'SIGTERM');
+      this.host.kill(this.pid, this.killSignal);
       this.cancelKill = this.host.setTimer(() => { this.host.killGroup(this.pid, 'SIGKILL'); }, timeoutMs);
     }
     return this.exited;

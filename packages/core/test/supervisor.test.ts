@@ -225,3 +225,59 @@ describe('Supervisor', () => {
     expect(host.children).toHaveLength(2);
   });
 });
+
+describe('Supervisor: operations hooks (--max-memory, --kill-signal, env files)', () => {
+  it('recycle(slot) replaces that slot alone, new worker ready before the old one drains', async () => {
+    sup = make({ workers: 2 });
+    const first = sup.start(); await ready(2); await first;
+    const recycled = sup.recycle(1);
+    await flush();
+    expect(host.children).toHaveLength(3);
+    expect(host.children[2].req.env.HOLDFAST_WORKER).toBe('1');
+    expect(host.children[1].signals).toEqual([]);
+    await ready();
+    expect(await recycled).toMatchObject({ ok: true, generation: 2, replaced: host.children[1].pid });
+    expect(host.children[1].signals).toEqual(['SIGTERM']);
+    expect(host.children[0].signals).toEqual([]);
+  });
+
+  it('a recycle whose new worker fails keeps the old one serving and is not counted as a crash', async () => {
+    const first = sup.start(); await ready(); await first;
+    const recycled = sup.recycle(0);
+    await flush();
+    host.children[1].exit(1);
+    expect(await recycled).toMatchObject({ ok: false });
+    expect(host.children[0].signals).toEqual([]);
+    expect(sup.status()).toMatchObject({ state: 'running', generation: 1 });
+  });
+
+  it('killSignal: the drain asks with it and the worker learns it from HOLDFAST_KILL_SIGNAL', async () => {
+    sup = make({ killSignal: 'SIGINT' });
+    const first = sup.start(); await ready(); await first;
+    expect(host.children[0].req.env.HOLDFAST_KILL_SIGNAL).toBe('SIGINT');
+    const reload = sup.reload(); await ready(); await reload;
+    expect(host.children[0].signals).toEqual(['SIGINT']);
+    const plain = make();
+    void plain.start(); await flush();
+    expect(host.children.at(-1)!.req.env.HOLDFAST_KILL_SIGNAL).toBeUndefined();
+  });
+
+  it('envFor: each generation gets its own environment; one that throws rolls the reload back', async () => {
+    let value = 'blue';
+    sup = make({ envFor: (generation, launch) => {
+      if (value === 'bad') throw new Error('env file /x cannot be read (ENOENT)');
+      return { COLOR: value, GEN_SEEN: String(generation), DEPLOY: launch.envVars?.DEPLOY ?? '' };
+    } });
+    const first = sup.start(); await ready(); await first;
+    value = 'green';
+    const reload = sup.reload({ envVars: { DEPLOY: '42' } }); await ready(); await reload;
+    expect(host.children[0].req.env).toMatchObject({ COLOR: 'blue', GEN_SEEN: '1', DEPLOY: '' });
+    expect(host.children[1].req.env).toMatchObject({ COLOR: 'green', GEN_SEEN: '2', DEPLOY: '42', HOLDFAST_GENERATION: '2' });
+    host.children[0].exit(0); // drained: room for the next swap
+    value = 'bad';
+    const r = await sup.reload();
+    expect(r).toMatchObject({ ok: false });
+    if (!r.ok) expect(r.error.message).toMatch(/ENOENT/);
+    expect(sup.status()).toMatchObject({ state: 'running', generation: 2 });
+  });
+});

@@ -1,11 +1,14 @@
 /**
- * The drain coordinator: one process-level SIGTERM handler (installed by the first serve()), every served
+ * The drain coordinator: one process-level handler for the drain signals (installed by the first serve()): SIGTERM,
+ * and the holder's `--kill-signal` when it names another (HOLDFAST_KILL_SIGNAL, e.g. SIGINT); every served
  * target drained in parallel, fastify apps closed after their connections are gone, then exit 0.
  * A second SIGTERM, or each target's drainTimeout, destroys what is left; what was cut is logged.
  */
+import { constants } from 'node:os';
 import { stopWatchdog } from './watchdog.js';
 import { armHolderGuard, holderIsGone } from './holder-guard.js';
 import { notifyQuietly } from './notify.js';
+import { HOLDFAST_ENV } from './native.js';
 import type { DrainHook, DrainReport, Drainable, TargetReport } from './drain-types.js';
 
 interface Registered {
@@ -27,8 +30,23 @@ export function register(target: Drainable, options: { drainTimeout: number; onD
   if (options.exitOnDrain === false) exitOnDrain = false;
   if (!installed) {
     installed = true;
-    process.on('SIGTERM', onSigterm);
+    for (const sig of drainSignals()) process.on(sig, onSigterm);
   }
+}
+
+/**
+ * The signals that start a drain: always SIGTERM (systemd's KillSignal= default, and the PR_SET_PDEATHSIG signal
+ * when the holder dies), plus the holder's `--kill-signal` from HOLDFAST_KILL_SIGNAL when it names another
+ * catchable signal (a bad value is reported and ignored).
+ */
+export function drainSignals(env: NodeJS.ProcessEnv = process.env): NodeJS.Signals[] {
+  const sig = env[HOLDFAST_ENV.KILL_SIGNAL];
+  if (!sig || sig === 'SIGTERM') return ['SIGTERM'];
+  if (!(sig in constants.signals) || sig === 'SIGKILL' || sig === 'SIGSTOP') {
+    console.error(JSON.stringify({ holdfast: 'bad-kill-signal', [HOLDFAST_ENV.KILL_SIGNAL]: sig, using: 'SIGTERM' }));
+    return ['SIGTERM'];
+  }
+  return ['SIGTERM', sig as NodeJS.Signals];
 }
 
 function onSigterm(): void {

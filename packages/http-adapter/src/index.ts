@@ -22,7 +22,7 @@ export { notify } from './notify.js';
 export { ready, isReady } from './readiness.js';
 export { startWatchdog, stopWatchdog, watchdogUsec } from './watchdog.js';
 export { serve, type ServeOptions, type ServeTarget, type Served } from './serve.js';
-export { drain, isDraining } from './drain.js';
+export { drain, isDraining, drainSignals } from './drain.js';
 export type { DrainContext, DrainHook, DrainReport, TargetReport, TargetKind, CutCounts } from './drain-types.js';
 export { ADAPTER_ERRORS, ADAPTER_WARNINGS, HoldfastAdapterError, type HoldfastAdapterErrorCode } from './errors.js';
 export { parseFallback, type FallbackAddress } from './fallback.js';

@@ -40,6 +40,11 @@ export const HOLDFAST_ENV = {
   GENERATION: 'HOLDFAST_GENERATION',
   /** The worker's slot within its generation (0..workers-1). */
   WORKER: 'HOLDFAST_WORKER',
+  /**
+   * The signal the holder asks a worker to drain with (`--kill-signal`, e.g. SIGINT); set only when it is not
+   * SIGTERM. The adapter drains on it as well as on SIGTERM.
+   */
+  KILL_SIGNAL: 'HOLDFAST_KILL_SIGNAL',
   /** The holder's drain deadline in ms: a worker's drain gives up after it. */
   DRAIN_TIMEOUT_MS: 'HOLDFAST_DRAIN_TIMEOUT_MS',
   /** Control socket path used by the CLI when --control is not given. */
