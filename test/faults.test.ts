@@ -43,7 +43,7 @@ describe('a bad new generation never takes down the serving one', () => {
 });
 
 it('crash loop: exponential backoff, never a tight loop, marked failed after --max-restarts', async () => {
-  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--max-restarts', '4', '--', node, fixture('crash-on-start.mjs')]);
+  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--max-restarts', '4', '--on-failed', 'stay', '--', node, fixture('crash-on-start.mjs')]);
   await until(async () => (await holder!.status().catch(() => null))?.state === 'failed', 15_000, 'state failed');
   const delays = [...holder.output.matchAll(/"delayMs":(\d+)/g)].map((m) => Number(m[1]));
   expect(delays).toEqual([100, 200, 400]);

@@ -17,6 +17,10 @@ export interface StatusBody {
   sockets: { name: string; spec: string; bound: string }[];
   holderPid: number;
   swap: { running: boolean; queued: boolean };
+  ready?: boolean;
+  /** --health's bound address, e.g. tcp://127.0.0.1:41234. */
+  health?: string | null;
+  env?: { generation: number; files: string[]; keys: string[] }[];
 }
 
 /** A real `holdfast run` process, with its control socket in a fresh temp dir. */
