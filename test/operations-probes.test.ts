@@ -76,14 +76,15 @@ describe('--health and --shutdown-delay', () => {
 
 describe('status --check and --on-failed', () => {
   it('returns 0 serving, 7 starting, 8 restarting, 1 failed (and /readyz 503), 9 stopping, 5 without a holder', async () => {
+    // Started one after the other: four holders starting at once on a loaded 2-core machine take long.
     const serving = start(['-l', 'http=tcp://127.0.0.1:0', '--shutdown-delay', '30s', '--', node, fixture('ok-app.mjs')]);
+    await serving.waitReady(1, 45_000);
     const starting = start(['-l', 'http=tcp://127.0.0.1:0', '--ready-timeout', '120s', '--', node, fixture('slow-ready.mjs')], { READY_DELAY_MS: '120000' });
-    const restarting = start(['-l', 'http=tcp://127.0.0.1:0', '--max-restarts', '1000', '--', node, fixture('crash-on-start.mjs')]);
+    await until(async () => (await starting.status().catch(() => null))?.workers.length === 1, 45_000, 'a starting worker');
     const failed = start(['-l', 'http=tcp://127.0.0.1:0', '--health', 'tcp://127.0.0.1:0', '--max-restarts', '2', '--on-failed', 'stay', '--', node, fixture('crash-on-start.mjs')]);
-    await serving.waitReady(1);
-    await until(async () => (await starting.status().catch(() => null))?.workers.length === 1, 15_000, 'a starting worker');
-    await until(async () => (await restarting.status().catch(() => null))?.state === 'restarting', 15_000, 'state restarting');
-    await until(async () => (await failed.status().catch(() => null))?.state === 'failed', 15_000, 'state failed');
+    await until(async () => (await failed.status().catch(() => null))?.state === 'failed', 45_000, 'state failed');
+    const restarting = start(['-l', 'http=tcp://127.0.0.1:0', '--max-restarts', '1000', '--', node, fixture('crash-on-start.mjs')]);
+    await until(async () => (await restarting.status().catch(() => null))?.state === 'restarting', 45_000, 'state restarting');
 
     const [ok, st, re, fa, none] = await Promise.all([check(serving), check(starting), check(restarting), check(failed),
       runCli(['status', '--check', '--control', `${serving.dir}/nobody.sock`])]);
@@ -99,7 +100,7 @@ describe('status --check and --on-failed', () => {
     expect(stopping.out).toMatch(/stopping, not ready/);
     serving.proc.kill('SIGINT'); // ends the delay at once
     expect((await serving.exited).code).toBe(0);
-  });
+  }, 180_000);
 
   it('--on-failed exit (run\'s default) drains and ends the holder with exit 1 once the crash loop gives up', async () => {
     const h = start(['-l', 'http=tcp://127.0.0.1:0', '--max-restarts', '2', '--', node, fixture('crash-on-start.mjs')]);
