@@ -291,7 +291,7 @@ row('---', '---', '---', '---', '---');
 const codes = (o) => Object.entries(o ?? {}).map(([k, n]) => `${k} ${n}`).join(', ');
 if (F.failedPer100Reloads) {
   const c = (s) => { const f = F.failedPer100Reloads[s]; return `**${f.per100}** (${f.errors + f.non2xx} of ${f.requests + f.errors} in ${f.reloads} ${s === 'nodemon' ? 'restarts' : 'reloads'}${f.non2xx ? `; non-2xx ${f.non2xx}` : ''}${f.errors ? `; ${codes(f.errorCodes)}` : ''}); unanswered ${f.unanswered}`; };
-  row(`failed requests per 100 reloads, autocannon, ${cfg.connections} keep-alive connections, max rate`, c('holdfast'), c('pm2'), c('nodemon'), `\`holdfast reload\` / \`pm2 reload\` / write the watched file, ${cfg.gapMs} ms apart; failed = errors + non-2xx. Unanswered = sent − completed − errors − ${cfg.connections} in flight at the end: requests autocannon wrote on a connection the server had closed with \`Connection: close\` (FACTS), see the next row`);
+  row(`failed requests per 100 reloads, autocannon, ${cfg.connections} keep-alive connections, max rate`, c('holdfast'), c('pm2'), c('nodemon'), `\`holdfast reload\` / \`pm2 reload\` / write the watched file, ${cfg.gapMs} ms apart; failed = errors + non-2xx. Unanswered = sent − completed − errors − ${cfg.connections} in flight at the end: requests autocannon wrote on a connection the server had closed with \`Connection: close\` (docs/measurements.md), see the next row`);
 }
 if (F.undici) {
   const c = (s) => { const f = F.undici[s]; return f ? `**${f.per100}** (${f.failed} of ${f.requests} in ${f.reloads} reloads${f.failed ? `: ${codes(f.errorCodes)}` : ''})` : 'not run'; };
@@ -299,7 +299,7 @@ if (F.undici) {
 }
 if (F.throughputRatio) {
   row('CPU time per request / bare node (lower is better)', v(F.throughputRatio.holdfast.cpuPerRequest), v(F.throughputRatio.pm2.cpuPerRequest), '—', `user+sys (/proc/PID/stat) of holder+worker / PM2 daemon+worker / the bare app, per completed request, ${cfg.steadySeconds} s at max rate; bare ${v(F.cpuUsPerRequest.bare, ' µs', 0)}, holdfast ${v(F.cpuUsPerRequest.holdfast, ' µs', 0)}, PM2 ${v(F.cpuUsPerRequest.pm2, ' µs', 0)}`);
-  row('throughput (req/s) / bare node', v(F.throughputRatio.holdfast.rps), v(F.throughputRatio.pm2.rps), '—', `same runs; bare ${v(F.rps.bare, ' req/s', 0)}. req/s swings 0.5–1.3× between identical pairs on this shared machine (FACTS): trust the CPU row`);
+  row('throughput (req/s) / bare node', v(F.throughputRatio.holdfast.rps), v(F.throughputRatio.pm2.rps), '—', `same runs; bare ${v(F.rps.bare, ' req/s', 0)}. req/s swings 0.5–1.3× between identical runs on a shared machine (docs/measurements.md): trust the CPU row`);
 }
 if (F.reloadMs?.holdfast && F.startupMs) {
   row('reload duration / worker start-up time', `**${v(F.reloadMs.holdfast.overStartup)}**; \`holdfast reload\` ${v(F.reloadMs.holdfast.idle, ' ms', 0)} (new generation ready after ${v(F.reloadMs.holdfast.idleReadyMs, ' ms', 0)}); under load ${v(F.reloadMs.holdfast.underLoad, ' ms', 0)}`, `**${v(F.reloadMs.pm2.overStartup)}**; \`pm2 reload\` ${v(F.reloadMs.pm2.idle, ' ms', 0)}; under load ${v(F.reloadMs.pm2.underLoad, ' ms', 0)}`, `restart under load, save → new code answering: ${v(F.reloadMs.nodemon.underLoad, ' ms', 0)}`, `wall time of the reload command (a CLI process each) with no load, over the start-up time of the bare app (spawn to first answer, ${v(F.startupMs, ' ms', 0)}) in the same run`);

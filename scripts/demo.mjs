@@ -80,7 +80,7 @@ try {
   console.log(`| 2xx | ${result['2xx']} |`);
   console.log(`| non-2xx | ${result.non2xx} |`);
   for (const [k, v] of Object.entries(errorsByKind)) console.log(`| errors: ${k} | ${v} |`);
-  console.log(`| sent but unanswered (autocannon ignores Connection: close; see FACTS) | ${unanswered} |`);
+  console.log(`| sent but unanswered (autocannon ignores Connection: close; see docs/measurements.md) | ${unanswered} |`);
   console.log(`| throughput (req/s, mean) | ${result.requests.average} |`);
   console.log(`| latency p99 (ms) | ${result.latency.p99} |`);
   console.log(JSON.stringify({ requests: result.requests.total, sent: result.requests.sent, non2xx: result.non2xx, ...errorsByKind, unanswered, events: events.map(({ event, ok, ms }) => ({ event, ok, ms: Math.round(ms) })) }));

@@ -44,7 +44,7 @@ describe('a bad new generation never takes down the serving one', () => {
 
 it('crash loop: exponential backoff, never a tight loop, marked failed after --max-restarts', async () => {
   holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--max-restarts', '4', '--on-failed', 'stay', '--', node, fixture('crash-on-start.mjs')]);
-  await until(async () => (await holder!.status().catch(() => null))?.state === 'failed', 15_000, 'state failed');
+  await until('state failed', async () => (await holder!.status().catch(() => null))?.state === 'failed', 15_000);
   const delays = [...holder.output.matchAll(/"delayMs":(\d+)/g)].map((m) => Number(m[1]));
   expect(delays).toEqual([100, 200, 400]);
   const spawned = holder.output.match(/"msg":"spawned"/g)!.length;
@@ -57,12 +57,11 @@ it('ignores SIGTERM: SIGKILL to its whole process group at --drain-timeout', asy
   holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--drain-timeout', '1s', '--', node, fixture('ignores-sigterm.mjs')]);
   const s = await holder.waitReady(1);
   const old = s.workers[0].pid;
-  const t0 = Date.now();
   const r = await reloadWith(holder);
   expect(r.body.ok).toBe(true);
-  await until(() => !alive(old), 5000, 'old worker gone');
-  expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
-  await until(() => /"signal":"SIGKILL"/.test(holder!.output), 5000, 'the SIGKILL exit to be logged');
+  await until('old worker gone', () => !alive(old), 5000);
+  // It outlived SIGTERM and was ended by the SIGKILL the holder sends only at the drain deadline.
+  await until('the SIGKILL exit to be logged', () => new RegExp(`"pid":${old},[^}]*"signal":"SIGKILL"`).test(holder!.output), 5000);
   expect(holder.output).toMatch(/ignores-sigterm: ignoring SIGTERM/);
 });
 
@@ -83,7 +82,7 @@ it('blocked event loop: the watchdog kills and replaces the worker', async () =>
 it("a worker's children neither keep the listening socket nor outlive it", async () => {
   holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--', node, fixture('spawns-child.mjs')]);
   await holder.waitReady(1);
-  await until(() => /child=(\d+)/.test(holder!.output), 5000, 'child pid');
+  await until('child pid', () => /child=(\d+)/.test(holder!.output), 5000);
   const child = Number(/child=(\d+)/.exec(holder.output)![1]);
   const { port } = await holder.address('http');
   // The child holds no socket bound to the service's port.
@@ -92,7 +91,7 @@ it("a worker's children neither keep the listening socket nor outlive it", async
   const listening = spawnSync('ss', ['-ltnpe', `sport = :${port}`], { encoding: 'utf8' }).stdout;
   for (const ino of inodes) expect(listening).not.toContain(`ino:${ino}`);
   expect(await reloadWith(holder).then((r) => r.body.ok)).toBe(true);
-  await until(() => !alive(child), 5000, 'child of the drained worker gone');
+  await until('child of the drained worker gone', () => !alive(child), 5000);
 });
 
 it('100 SIGHUPs: at most one swap runs and one is queued; never more than 2 worker processes', async () => {
@@ -102,7 +101,7 @@ it('100 SIGHUPs: at most one swap runs and one is queued; never more than 2 work
   const sampler = (async () => { while (sampling) { peak = Math.max(peak, childrenOf(h.proc.pid!).length); await sleep(5); } })();
   for (let i = 0; i < 100; i++) h.proc.kill('SIGHUP');
   await sleep(200);
-  await until(async () => { const s = await h.status(); return !s.swap.running && !s.swap.queued; }, 20_000, 'swaps to finish');
+  await until('swaps to finish', async () => { const s = await h.status(); return !s.swap.running && !s.swap.queued; }, 20_000);
   sampling = false;
   await sampler;
   const s = await h.status();
@@ -134,13 +133,13 @@ it('--workers 3: N processes share the socket, rolling reload keeps at most 4 al
 it('orphans a worker leaves behind are reaped while running and ended at the final stop', async () => {
   holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--', node, fixture('spawns-orphan.mjs')]);
   await holder.waitReady(1);
-  await until(() => /orphan=(\d+) zombie=(\d+)/.test(holder!.output), 5000, 'orphan pids');
+  await until('orphan pids', () => /orphan=(\d+) zombie=(\d+)/.test(holder!.output), 5000);
   const [, orphan, zombie] = /orphan=(\d+) zombie=(\d+)/.exec(holder.output)!.map(Number);
   const ppid = (pid: number) => { try { return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]); } catch { return 0; } };
   // The setsid'd orphan was reparented to the holder (child subreaper), not to init.
-  await until(() => ppid(orphan) === holder!.proc.pid, 5000, 'the orphan to be reparented to the holder');
+  await until('the orphan to be reparented to the holder', () => ppid(orphan) === holder!.proc.pid, 5000);
   // The exited one is reaped: no zombie stays in the process table.
-  await until(() => !existsSync(`/proc/${zombie}`), 5000, 'the zombie to be reaped');
+  await until('the zombie to be reaped', () => !existsSync(`/proc/${zombie}`), 5000);
   await holder.stop();
   expect(alive(orphan)).toBe(false);
   expect(existsSync(`/proc/${orphan}`)).toBe(false);

@@ -14,12 +14,12 @@ it('SIGKILL of the holder mid-swap leaves no worker behind, and a new holder tak
   const { port } = await first.address('http');
   // Start a swap to a slow-starting generation, then kill the holder while it is in progress.
   const reload = reloadWith(first, { command: [process.execPath, fixture('slow-ready.mjs')] }).catch(() => null);
-  await until(() => childrenOf(first.proc.pid!).length === 2, 5000, 'second worker spawned');
+  await until('second worker spawned', () => childrenOf(first.proc.pid!).length === 2, 5000);
   const workers = childrenOf(first.proc.pid!);
   first.proc.kill('SIGKILL');
   await first.exited;
   await reload;
-  await until(() => workers.every((p) => !alive(p)), 10_000, 'all workers gone after the holder died');
+  await until('all workers gone after the holder died', () => workers.every((p) => !alive(p)), 10_000);
 
   const second = new HolderProcess(['-l', `http=tcp://127.0.0.1:${port}`, '-l', 'sock=unix:/tmp/holdfast-killed-test.sock', '--', process.execPath, fixture('ok-app.mjs')], { control: first.control });
   holders.push(second);
@@ -41,7 +41,7 @@ it('a worker whose event loop is blocked still dies at the drain deadline after 
   h.proc.kill('SIGKILL');
   await h.exited;
   // PR_SET_PDEATHSIG's SIGTERM cannot run in a blocked loop; the native guard thread ends it at the deadline.
-  await until(() => !alive(worker), 8000, 'the blocked worker to die');
+  await until('the blocked worker to die', () => !alive(worker), 8000);
   const again = new HolderProcess(['-l', `http=tcp://127.0.0.1:${port}`, '--', process.execPath, fixture('ok-app.mjs')]);
   holders.push(again);
   await again.waitReady(1);

@@ -123,7 +123,7 @@ describe('the holder as a Type=notify-reload service with an fd store', () => {
     // The crash: holder SIGKILLed; its worker follows (PR_SET_PDEATHSIG) and is gone before we connect.
     first.proc.kill('SIGKILL');
     await first.exited;
-    await until(() => s1.workers.every((w) => !alive(w.pid)), 10_000, 'old worker gone');
+    await until('old worker gone', () => s1.workers.every((w) => !alive(w.pid)), 10_000);
 
     // Nobody serves now, yet the kernel accepts into the queue of the socket the fd store keeps open.
     const queued = net.connect(port, '127.0.0.1');
@@ -195,7 +195,7 @@ describe('systemd-socket-activate', () => {
     sa.stderr!.on('data', (d) => { result.output += d; });
     const exited = new Promise((r) => sa.once('exit', r));
     cleanup.push(async () => { if (sa.exitCode === null) { sa.kill('SIGTERM'); await exited; } });
-    await until(() => result.output.includes('Listening on'), 10_000, 'systemd-socket-activate listening');
+    await until('systemd-socket-activate listening', () => result.output.includes('Listening on'), 10_000);
     return result;
   }
 

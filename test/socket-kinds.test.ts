@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { unlinkMessageQueue } from '@holdfast/native';
-import { alive, fixture, HolderProcess, sleep } from './helpers/holdfast.js';
+import { alive, fixture, HolderProcess, sleep, until } from './helpers/holdfast.js';
 
 let holder: HolderProcess | undefined;
 const cleanups: (() => void)[] = [];
@@ -26,15 +26,6 @@ function send(kind: string, address: string, message: string): { child: ChildPro
   return { child, done };
 }
 
-async function until<T>(fn: () => T | undefined | Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out: ${what}\n${holder?.output ?? ''}`);
-    await sleep(25);
-  }
-}
 
 it('each kind: something sent while no worker reads is received by the next worker', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'holdfast-kinds-'));
@@ -64,7 +55,7 @@ it('each kind: something sent while no worker reads is received by the next work
   };
   const args = Object.entries(kinds).flatMap(([name, [spec]]) => ['-l', `${name}=${spec}`]);
   holder = new HolderProcess([...args, '--ready-timeout', '40s', '--', '/usr/bin/python3', fixture('interop-kinds-worker.py')], { env: { GATE: gate } });
-  const status = await until(async () => { try { const s = await holder!.status(); return s.workers.length ? s : undefined; } catch { return undefined; } }, 'holder up');
+  const status = await until('holder up', async () => { try { const s = await holder!.status(); return s.workers.length ? s : undefined; } catch { return undefined; } });
   for (const s of status.sockets) {
     const m = /^\w+:\/\/(.*)$/.exec(s.bound);
     if (m && kinds[s.name][2] === '') kinds[s.name][2] = m[1];
@@ -87,14 +78,14 @@ it('each kind: something sent while no worker reads is received by the next work
   // The gap: the worker is killed; its replacement waits at the gate without reading. Phase B is sent now.
   unlinkSync(gate);
   process.kill(pid1, 'SIGKILL');
-  await until(() => (alive(pid1) ? undefined : true), 'worker 1 gone');
+  await until('worker 1 gone', () => (alive(pid1) ? undefined : true));
   const b = await sendAll('B');
   await Promise.all(b.filter((s) => !['tcp4', 'tcp6', 'ustream', 'ustreamabs', 'useq', 'useqabs'].includes(s.name)).map((s) => s.done));
   await sleep(300); // connection kinds: the clients are connected and waiting in the accept queues
   expect(received(holder).filter((r) => r.data.startsWith('B-'))).toEqual([]);
 
   writeFileSync(gate, '');
-  const gen2 = await until(() => { const r = received(holder!).filter((x) => x.data.startsWith('B-')); return r.length === Object.keys(kinds).length ? r : undefined; }, 'phase B received');
+  const gen2 = await until('phase B received', () => { const r = received(holder!).filter((x) => x.data.startsWith('B-')); return r.length === Object.keys(kinds).length ? r : undefined; });
   expect(gen2.map((r) => `${r.name}=${r.data}`).sort()).toEqual(Object.keys(kinds).map((n) => `${n}=B-${n}`).sort());
   expect(new Set(gen2.map((r) => r.pid)).size).toBe(1);
   expect(gen2[0].pid).not.toBe(pid1);

@@ -1,5 +1,5 @@
 // Load generators: autocannon at maximum rate (50 keep-alive connections) and an undici keep-alive Pool (the
-// cross-check: autocannon ignores `Connection: close`, see FACTS), both binned in time for the chart, and a
+// cross-check: autocannon ignores `Connection: close`, see docs/measurements.md), both binned in time for the chart, and a
 // fresh-connection prober that counts refused connections.
 import autocannon from 'autocannon';
 import { Pool } from 'undici';

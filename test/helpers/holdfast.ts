@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callControl } from '@holdfast/cli';
+import { sleep } from './worker.js';
+
+export { sleep, until } from './worker.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const HOLDFAST_BIN = join(ROOT, 'packages/cli/bin/holdfast.js');
@@ -108,7 +111,6 @@ export function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch { return false; }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** POST /reload with a launch body (another command or cwd); resolves with status code and body. */
 export async function reloadWith(h: HolderProcess, launch: { command?: string[]; cwd?: string } = {}) {
@@ -129,11 +131,3 @@ export function childrenOf(pid: number): number[] {
   return out;
 }
 
-/** Wait until `pred()` holds, polling every 25 ms; throws after `timeoutMs`. */
-export async function until(pred: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!(await pred())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}

@@ -55,7 +55,7 @@ export type HeldKind = 'socket' | 'fifo' | 'mqueue' | 'special';
 /** A parsed SPEC without its name. */
 export type ParsedSpec = Omit<SocketSpec, 'name' | 'spec'>;
 
-/** Default UDP receive buffer in bytes: 2 MiB held ~2500 datagrams through a 340 ms gap here (FACTS.md). */
+/** Default UDP receive buffer in bytes: the kernel's default holds only ~256 small datagrams (docs/measurements.md). */
 export const DEFAULT_DGRAM_RECEIVE_BUFFER = 2 * 1024 * 1024;
 
 /** Netlink families by the names systemd's ListenNetlink= accepts (netlink(7)). */

@@ -4,7 +4,7 @@
  * `Connection: close`, close silent connections at once, and never close an idle keep-alive connection
  * before the advertised `Keep-Alive: timeout=` hint (plus a margin) has passed.
  *
- * Node 20 pitfalls this avoids (measured, /work/shared/FACTS.md):
+ * Node 20 pitfalls this avoids:
  * - `server.close()` also resets idle keep-alive connections; under load a connection between two requests
  *   counts as idle, so pooled clients see ECONNRESET. We stop accepting only:
  *   `net.Server.prototype.close.call(server)`.

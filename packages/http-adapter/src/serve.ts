@@ -167,7 +167,7 @@ function addressOf(target: net.Server | dgram.Socket): string {
  * `options.fallback` when the process was not started by one. fastify: `await app.ready()` then
  * `app.server.listen({ fd }, backlog)`; http/https/http2/net (express, koa through their http.Server):
  * `server.listen({ fd }, backlog)`; dgram (udp4/udp6): `socket.bind({ fd })`. Never binds the address itself
- * under a holder (DESIGN invariant 2). HTTP/1.1 servers get consistent timers (keepAliveHint < keepAliveTimeout
+ * under a holder (holdfast invariant 2). HTTP/1.1 servers get consistent timers (keepAliveHint < keepAliveTimeout
  * < headersTimeout, ms) and advertise `Keep-Alive: timeout=<hint s>`. See docs/adapters.md for the drain.
  *
  * READY=1 (sd_notify(3)) is sent once every inherited fd is attached (standalone: after the first serve()),

@@ -77,7 +77,7 @@ describe('drain on SIGTERM', () => {
       expect(exit.at - t0).toBeLessThan(2000);
       expect(w.messages).toContain('STOPPING=1');
       // fastify's onClose hooks ran, after the connections were gone.
-      if (app.startsWith('fastify')) expect(w.stdout.join('')).toContain('"fixture":"onClose"');
+      if (app.startsWith('fastify')) expect(w.stdout()).toContain('"fixture":"onClose"');
       agent.destroy();
     });
   }
