@@ -1,7 +1,9 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { OpenSocketOptions } from '@holdfast/native';
 import { DEFAULT_BACKLOG, MAX_UNIX_PATH_BYTES } from '@holdfast/native/protocol';
-import { HoldfastError } from './errors.js';
+import { invalid, parseBool, parseInt10, parseMode, parseOwner, parseSeconds, parseSize } from './spec-values.js';
+
+export { parseSize } from './spec-values.js';
 
 /**
  * One file descriptor the holder owns, parsed from `NAME=SPEC`: every kind a systemd `.socket` unit can hold.
@@ -131,53 +133,8 @@ export const OPTIONS: Readonly<Record<string, { schemes: Scheme[]; systemd: stri
 
 const NAME_RE = /^[A-Za-z0-9_.-]{1,255}$/;
 
-function invalid(input: string, expected: string): HoldfastError {
-  return new HoldfastError('ERR_HOLDFAST_INVALID_SPEC', `invalid socket ${JSON.stringify(input)}: ${expected}`);
-}
-
 function onDisk(c: Ctx, key: string): void {
   if (c.abstract) throw invalid(c.spec, `${key} applies to a socket on a filesystem path, not to an abstract name`);
-}
-
-/**
- * Parse a byte size: `212992`, `64K`, `2M`, `1G` (powers of 1024, as systemd does).
- * @throws HoldfastError ERR_HOLDFAST_INVALID_SPEC naming the option.
- */
-export function parseSize(value: string, what: string, input: string): number {
-  const m = /^(\d+)([KMG]?)$/i.exec(value.trim());
-  const n = m ? Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'] : NaN;
-  if (!m || n < 1 || n > 0x7fffffff) throw invalid(input, `${what} must be a size in bytes like 212992, 64K or 2M (at most 2G-1); got ${JSON.stringify(value)}`);
-  return n;
-}
-
-function parseBool(value: string, what: string, input: string): boolean {
-  if (/^(1|true|yes|on)$/i.test(value)) return true;
-  if (/^(0|false|no|off)$/i.test(value)) return false;
-  throw invalid(input, `${what} must be true or false; got ${JSON.stringify(value)}`);
-}
-
-function parseInt10(value: string, what: string, min: number, max: number, input: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw invalid(input, `${what} must be an integer ${min}..${max}; got ${JSON.stringify(value)}`);
-  }
-  return Number(value);
-}
-
-function parseSeconds(value: string, what: string, min: number, input: string): number {
-  const m = /^(\d+)(s|m|min|h)?$/.exec(value);
-  const n = m ? Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' || m[2] === 'min' ? 60 : 1) : NaN;
-  if (!m || n < min || n > 32767) throw invalid(input, `${what} must be whole seconds like 30, 30s or 2m (${min}..32767 s); got ${JSON.stringify(value)}`);
-  return n;
-}
-
-function parseMode(value: string, what: string, input: string): number {
-  if (!/^0?[0-7]{3,4}$/.test(value)) throw invalid(input, `${what} must be an octal mode like 0660; got ${JSON.stringify(value)}`);
-  return parseInt(value, 8);
-}
-
-function parseOwner(value: string, what: string, input: string): string {
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(value)) throw invalid(input, `${what} must be a ${what} name or a numeric id; got ${JSON.stringify(value)}`);
-  return value;
 }
 
 function parseHostPort(rest: string, input: string): { host: string; port: number; family: 'inet' | 'inet6' } {
