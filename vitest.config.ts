@@ -23,12 +23,9 @@ export default defineConfig({
         extends: true,
         resolve: {
           alias: [
-            { find: /^@holdfast\/native$/, replacement: src('native/src/index.ts') },
-            { find: /^@holdfast\/native\/protocol$/, replacement: src('native/src/protocol.ts') },
-            { find: /^@holdfast\/core$/, replacement: src('core/src/index.ts') },
             { find: /^@holdfast\/core\/testing$/, replacement: src('core/src/testing/index.ts') },
-            { find: /^@holdfast\/http-adapter$/, replacement: src('http-adapter/src/index.ts') },
-            { find: /^@holdfast\/cli$/, replacement: src('cli/src/index.ts') },
+            { find: /^@holdfast\/(native|core|http-adapter|cli)$/, replacement: src('$1/src/index.ts') },
+            { find: /^@holdfast\/(native|core|http-adapter|cli)\/([\w-]+)$/, replacement: src('$1/src/$2.ts') },
           ],
         },
         test: { name: 'unit', include: UNIT },

@@ -3,8 +3,8 @@
 import * as http from 'node:http';
 import { afterAll, expect, it } from 'vitest';
 import { request } from 'undici';
-import { serve } from '../src/index.js';
-import { nativeLoaded } from '../src/native.js';
+import { serve } from '../../src/index.js';
+import { nativeLoaded } from '../../src/native.js';
 
 const server = http.createServer((_req, res) => res.end('standalone'));
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
