@@ -57,7 +57,7 @@ describe('--health and --shutdown-delay', () => {
     const sigterm = Date.now();
     h.proc.kill('SIGTERM');
     let notReady: { code: number; body: Record<string, unknown> } | undefined;
-    await until(async () => { const p = await probe(base, '/readyz'); if (p.code === 503) notReady = p; return p.code === 503; }, 5000, '/readyz 503 after SIGTERM');
+    await until('/readyz 503 after SIGTERM', async () => { const p = await probe(base, '/readyz'); if (p.code === 503) notReady = p; return p.code === 503; }, 5000);
     const seen503 = Date.now();
     const beforeDrop = load.report.ok;
     await sleep(300);
@@ -80,11 +80,11 @@ describe('status --check and --on-failed', () => {
     const serving = start(['-l', 'http=tcp://127.0.0.1:0', '--shutdown-delay', '30s', '--', node, fixture('ok-app.mjs')]);
     await serving.waitReady(1, 45_000);
     const starting = start(['-l', 'http=tcp://127.0.0.1:0', '--ready-timeout', '120s', '--', node, fixture('slow-ready.mjs')], { READY_DELAY_MS: '120000' });
-    await until(async () => (await starting.status().catch(() => null))?.workers.length === 1, 45_000, 'a starting worker');
+    await until('a starting worker', async () => (await starting.status().catch(() => null))?.workers.length === 1, 45_000);
     const failed = start(['-l', 'http=tcp://127.0.0.1:0', '--health', 'tcp://127.0.0.1:0', '--max-restarts', '2', '--on-failed', 'stay', '--', node, fixture('crash-on-start.mjs')]);
-    await until(async () => (await failed.status().catch(() => null))?.state === 'failed', 45_000, 'state failed');
+    await until('state failed', async () => (await failed.status().catch(() => null))?.state === 'failed', 45_000);
     const restarting = start(['-l', 'http=tcp://127.0.0.1:0', '--max-restarts', '1000', '--', node, fixture('crash-on-start.mjs')]);
-    await until(async () => (await restarting.status().catch(() => null))?.state === 'restarting', 45_000, 'state restarting');
+    await until('state restarting', async () => (await restarting.status().catch(() => null))?.state === 'restarting', 45_000);
 
     const [ok, st, re, fa, none] = await Promise.all([check(serving), check(starting), check(restarting), check(failed),
       runCli(['status', '--check', '--control', `${serving.dir}/nobody.sock`])]);
@@ -94,7 +94,7 @@ describe('status --check and --on-failed', () => {
     expect(await probe(await healthUrl(failed), '/readyz')).toMatchObject({ code: 503, body: { ready: false, state: 'failed', generation: 0 } });
 
     serving.proc.kill('SIGTERM'); // 30 s of --shutdown-delay: stopping, still serving
-    await until(() => /not ready; serving/.test(serving.output), 10_000, 'the shutdown delay');
+    await until('the shutdown delay', () => /not ready; serving/.test(serving.output), 10_000);
     const stopping = await check(serving);
     expect(stopping.code, stopping.out).toBe(9);
     expect(stopping.out).toMatch(/stopping, not ready/);

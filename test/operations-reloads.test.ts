@@ -56,7 +56,7 @@ describe('--max-memory', () => {
     const s1 = await holder.waitReady(1);
     const { port } = await holder.address('http');
     const load = startLoad(`http://127.0.0.1:${port}`, { connections: 10, mode: 'keep-alive' });
-    await until(async () => (await holder!.status()).generation >= 2, 45_000, 'a memory reload');
+    await until('a memory reload', async () => (await holder!.status()).generation >= 2, 45_000);
     await sleep(500);
     const report = await load.stop();
     const m = (await callControl<string>(holder.control, 'GET', '/metrics')).body;
@@ -86,7 +86,7 @@ describe('--kill-signal', () => {
       old.push(s.workers.find((w) => w.generation === s.generation)!.pid);
     }
     old.pop(); // the serving one
-    await until(() => old.every((pid) => holder!.output.includes(`"pid":${pid},"generation"`) && new RegExp(`"pid":${pid},[^\\n]*"msg":"drained in`).test(holder!.output)), 15_000, 'both old generations drained');
+    await until('both old generations drained', () => old.every((pid) => holder!.output.includes(`"pid":${pid},"generation"`) && new RegExp(`"pid":${pid},[^\\n]*"msg":"drained in`).test(holder!.output)), 15_000);
     const report = await load.stop();
     console.log(`--kill-signal SIGINT: 2 reloads, ${report.requests} requests, errors ${JSON.stringify(report.errors)}`);
     for (const pid of old) {
