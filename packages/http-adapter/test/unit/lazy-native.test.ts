@@ -1,5 +1,6 @@
 // Standalone (no LISTEN_FDS, no NOTIFY_SOCKET, no holder) the adapter serves on its fallback address without
 // loading the @holdfast/native addon: the path an app takes on macOS, Windows or a laptop without a toolchain.
+import { readFileSync, readdirSync } from 'node:fs';
 import * as http from 'node:http';
 import { afterAll, expect, it } from 'vitest';
 import { request } from 'undici';
@@ -17,4 +18,15 @@ it('serve() binds its fallback and never loads the addon', async () => {
   const res = await request(`http://127.0.0.1:${port}/`);
   expect(await res.body.text()).toBe('standalone');
   expect(nativeLoaded()).toBe(false);
+});
+
+it("no source file imports @holdfast/native's index at load time (only its pure subpaths, types, and loadNative())", () => {
+  const dir = new URL('../src/', import.meta.url);
+  const offenders: string[] = [];
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith('.ts')) continue;
+    const text = readFileSync(new URL(f, dir), 'utf8');
+    for (const m of text.matchAll(/^(import|export)\s+(type\s+)?[^;]*?from\s+'@holdfast\/native'/gm)) if (!m[2]) offenders.push(`${f}: ${m[0]}`);
+  }
+  expect(offenders).toEqual([]);
 });
