@@ -21,7 +21,7 @@ it('serve() binds its fallback and never loads the addon', async () => {
 });
 
 it("no source file imports @holdfast/native's index at load time (only its pure subpaths, types, and loadNative())", () => {
-  const dir = new URL('../src/', import.meta.url);
+  const dir = new URL('../../src/', import.meta.url);
   const offenders: string[] = [];
   for (const f of readdirSync(dir)) {
     if (!f.endsWith('.ts')) continue;
