@@ -171,12 +171,13 @@ export class Holder {
     new GenerationEnv({}, { files: opts.envFiles }).check();
     const sockets = await openSocketsRetrying(opts.sockets, opts.bindRetryMs ?? 2000, log);
     let notify: NotifyHub | null = null;
+    let health: HealthServer | null = null;
     try {
       notify = new NotifyHub(log);
       const holder = new Holder(opts, sockets, notify, log);
       // Before the control API, so a --health address in use leaves nothing listening.
       if (opts.health) {
-        holder.health = await startHealthServer(opts.health, { readiness: () => holder.readiness(), metrics: async () => ({ contentType: holder.metrics.contentType, body: await holder.metrics.render() }) });
+        holder.health = health = await startHealthServer(opts.health, { readiness: () => holder.readiness(), metrics: async () => ({ contentType: holder.metrics.contentType, body: await holder.metrics.render() }) });
         log.info({ health: holder.health.bound }, 'health probes listening: /livez /readyz /metrics');
       }
       holder.control = await startControlServer(opts.controlPath, {
@@ -197,6 +198,7 @@ export class Holder {
       void holder.supervisor.start();
       return holder;
     } catch (err) {
+      await health?.close();
       notify?.close();
       closeSockets(sockets, { unlink: true });
       throw err;
