@@ -16,7 +16,7 @@ export const example = (name: string) => join(ROOT, 'examples', name, 'server.mj
 export interface StatusBody {
   state: string;
   generation: number;
-  workers: { pid: number; generation: number; state: string }[];
+  workers: { pid: number; generation: number; state: string; mainPid?: number | null }[];
   sockets: { name: string; spec: string; bound: string }[];
   holderPid: number;
   swap: { running: boolean; queued: boolean };

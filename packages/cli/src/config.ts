@@ -30,6 +30,12 @@ export interface ResolvedConfig extends OpsConfig {
   settleMs: number | undefined;
   watchdogMs: number | undefined;
   maxRestarts: number | undefined;
+  /** Preload the register hook into Node commands (an unmodified app's listen() takes the held sockets). Default true. */
+  preload: boolean;
+  /** READY=1 when the app calls process.send('ready') (PM2's wait_ready). Default false. */
+  waitReady: boolean;
+  /** An app's listen on a port holdfast does not hold fails, naming the -l to add. Default false. */
+  strict: boolean;
   /** Where the file config came from, for logs (undefined: none). */
   source: string | undefined;
 }
@@ -52,6 +58,10 @@ export interface ConfigFlags extends OpsFlags {
   settle?: string;
   watchdog?: string;
   maxRestarts?: string;
+  /** commander's --no-preload: false when given. */
+  preload?: boolean;
+  waitReady?: boolean;
+  strict?: boolean;
 }
 
 export const CONFIG_FILE = 'holdfast.config.json';
@@ -74,6 +84,9 @@ const KEYS = {
   maxRestarts: 'a whole number of consecutive failures before the service is marked failed, 1 to 1000000',
   dev: 'an object with watch, ignore and debounce',
   ...OPS_KEYS,
+  preload: 'true or false: preload the register hook into Node commands (default true)',
+  waitReady: 'true or false: READY=1 when the app calls process.send(\'ready\') (default false)',
+  strict: 'true or false: an app\'s listen on a port holdfast does not hold fails (default false)',
 } as const;
 const DEV_KEYS = {
   watch: 'an array of paths to watch (relative to the config file)',
@@ -109,7 +122,7 @@ interface FileConfig extends Partial<OpsConfig> {
   listen?: SocketSpec[]; command?: string[]; cwd?: string; control?: string; readyTimeoutMs?: number;
   drainTimeoutMs?: number; logLevel?: string; watch?: string[]; ignore?: string[]; debounceMs?: number;
   workers?: number; reloadStrategy?: 'rolling' | 'all-at-once'; maxExtra?: number; settleMs?: number; watchdogMs?: number;
-  maxRestarts?: number;
+  maxRestarts?: number; preload?: boolean; waitReady?: boolean; strict?: boolean;
 }
 
 const INT_LIMITS = { workers: 1024, maxExtra: 1024, maxRestarts: 1_000_000 } as const;
@@ -203,6 +216,12 @@ export function validateConfig(raw: unknown, where: string, baseDir: string): Fi
         if (typeof value !== 'string' && typeof value !== 'number') throw bad(where, key, value, KEYS[key]);
         try { out[key === 'settle' ? 'settleMs' : 'watchdogMs'] = parseDuration(value, key); } catch { throw bad(where, key, value, KEYS[key]); }
         break;
+      case 'preload':
+      case 'waitReady':
+      case 'strict':
+        if (typeof value !== 'boolean') throw bad(where, key, value, KEYS[key]);
+        out[key] = value;
+        break;
       case '$schema':
         break;
       case 'health': case 'shutdownDelay': case 'onFailed': case 'envFile': case 'env': case 'maxMemory': case 'killSignal':
@@ -293,6 +312,9 @@ export function resolveConfig(flags: ConfigFlags, command: string[], env: NodeJS
     watchdogMs: flags.watchdog !== undefined ? parseDuration(flags.watchdog, '--watchdog') : f.watchdogMs,
     maxRestarts: parseCount(flags.maxRestarts, '--max-restarts', INT_LIMITS.maxRestarts) ?? f.maxRestarts,
     ...resolveOps(flags, f, dir),
+    preload: flags.preload === false ? false : f.preload ?? true,
+    waitReady: flags.waitReady === true || (f.waitReady ?? false),
+    strict: flags.strict === true || (f.strict ?? false),
     source: file?.source,
   };
 }

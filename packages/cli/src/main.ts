@@ -39,7 +39,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `
 Examples:
-  holdfast run -l http=tcp://127.0.0.1:3000 -- node server.mjs     hold port 3000, run the server on it
+  holdfast run -l http=tcp://127.0.0.1:3000 -- node app.js         hold port 3000; the unmodified app's listen(3000) takes it
   holdfast dev -l http=tcp://127.0.0.1:3000 -- node server.mjs     the same, reloading on every save
   holdfast reload                                                  blue-green swap (same directory as run)
   holdfast status                                                  what runs, since when, on which sockets
@@ -70,6 +70,9 @@ ${ENV_HELP}
     .option('--env-file <path>', 'env file for the workers, read again for every generation (repeatable)', collect)
     .option('--max-memory <size>', 'reload a worker whose RSS stays above SIZE (e.g. 512M, 1G), without downtime (default: off)')
     .option('--kill-signal <sig>', 'the signal that asks a worker to drain, e.g. SIGINT (default: SIGTERM)')
+    .option('--no-preload', 'do not load the register hook into Node commands (it lets an unmodified app.listen(PORT) take the held socket)')
+    .option('--wait-ready', 'READY=1 when the app calls process.send(\'ready\') (PM2\'s wait_ready), not when it listens')
+    .option('--strict', 'an app\'s listen on a port holdfast does not hold fails, naming the -l to add (default: it binds it itself, with a warning)')
     .argument('[command...]', 'the worker command, after -- (default: "command" from the config file)')
     .passThroughOptions();
 

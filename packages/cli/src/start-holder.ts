@@ -1,8 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultControlPath, Holder, type OnFailed } from '@holdfast/core';
 import type { ResolvedConfig } from './config.js';
 import { cliLogger } from './logger.js';
+
+/** Absolute path of the adapter's register hook, which the holder preloads into Node workers. */
+export function registerPath(): string {
+  return fileURLToPath(import.meta.resolve('@holdfast/http-adapter/register'));
+}
 
 /**
  * Start a holder from a resolved configuration (the part `holdfast run` and `holdfast dev` share): logger,
@@ -22,6 +28,7 @@ export async function startHolder(cfg: ResolvedConfig, onFailedDefault: OnFailed
     watchdogMs: cfg.watchdogMs, maxFailures: cfg.maxRestarts,
     health: cfg.health, shutdownDelayMs: cfg.shutdownDelayMs, onFailed: cfg.onFailed ?? onFailedDefault, envFiles: cfg.envFiles,
     envVars: cfg.env, maxMemoryBytes: cfg.maxMemoryBytes, killSignal: cfg.killSignal,
+    ...(cfg.preload ? { preload: { registerPath: registerPath(), waitReady: cfg.waitReady, strict: cfg.strict } } : {}),
   });
   holder.installSignalHandlers();
   return holder;

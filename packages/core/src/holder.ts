@@ -18,6 +18,7 @@ import { OrphanReaper } from './orphan-reaper.js';
 import { startHealthServer, type HealthAddress, type HealthServer, type Readiness } from './health-server.js';
 import { GenerationEnv, type GenerationEnvInfo } from './env-files.js';
 import { MemoryWatch } from './memory-watch.js';
+import type { PreloadOptions } from './preload.js';
 
 /**
  * openSockets, retrying EADDRINUSE for up to `retryMs`: after a holder was SIGKILLed, its draining workers
@@ -81,6 +82,8 @@ export interface HolderOptions {
   killSignal?: NodeJS.Signals;
   logger?: Logger;
   host?: ProcessHost;
+  /** Preload the adapter's register hook into Node commands (preload.ts); undefined = never. */
+  preload?: PreloadOptions;
 }
 
 function withoutValues({ envVars, ...rest }: LaunchSpec): HolderStatus['launch'] {
@@ -143,7 +146,7 @@ export class Holder {
       readyTimeoutMs: opts.readyTimeoutMs ?? 30_000, drainTimeoutMs: opts.drainTimeoutMs ?? 30_000,
       backoff: opts.backoff, maxFailures: opts.maxFailures,
       workers: opts.workers, reloadStrategy: opts.reloadStrategy, maxExtra: opts.maxExtra,
-      settleMs: opts.settleMs, watchdogMs: opts.watchdogMs,
+      settleMs: opts.settleMs, watchdogMs: opts.watchdogMs, preload: opts.preload,
     }, opts.host ?? realProcessHost, notify, log);
     this.metrics = createMetrics(this.supervisor);
     this.reaper = new OrphanReaper((pid) => this.supervisor.isWorkerPid(pid), log);

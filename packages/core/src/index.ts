@@ -38,3 +38,4 @@ export * from './health-server.js';
 export * from './env-files.js';
 export * from './memory-watch.js';
 export * from './kill-signal.js';
+export * from './preload.js';

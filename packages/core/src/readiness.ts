@@ -57,6 +57,12 @@ export class NotifyHub {
         'ignored sd_notify message from a process that is not one of our workers');
       return;
     }
+    const mainPid = Number(fields.get('MAINPID'));
+    if (fields.has('MAINPID') && !(mainPid > 1 && this.owner(mainPid) === worker)) {
+      // The holder signals MAINPID at drain time: only a process of this worker's own tree may be named.
+      this.log.warn({ pid: worker.pid, mainPid: fields.get('MAINPID') }, 'ignored MAINPID= naming a process outside the worker\'s tree');
+      fields.delete('MAINPID');
+    }
     worker.handleNotify(fields);
   }
 

@@ -3,6 +3,7 @@
  * shows, and the events it emits (a typed map).
  */
 import type { BackoffOptions } from './restart-policy.js';
+import type { PreloadOptions } from './preload.js';
 import type { HoldfastError } from './errors.js';
 import type { ServiceState } from './service-state.js';
 import type { HeldSocket } from './socket-table.js';
@@ -60,6 +61,8 @@ export interface SupervisorOptions extends LaunchSpec {
   envFor?: (generation: number, launch: LaunchSpec) => NodeJS.ProcessEnv;
   /** The signal that asks a worker to drain (`--kill-signal`). Default SIGTERM. */
   killSignal?: NodeJS.Signals;
+  /** Preload the adapter's register hook into Node commands (preload.ts); undefined = never. */
+  preload?: PreloadOptions;
 }
 
 /** Outcome of one swap. `pid`/`replaced` name the first worker of a multi-worker swap. */

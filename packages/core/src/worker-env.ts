@@ -5,7 +5,8 @@
  * interval (sd_watchdog_enabled(3)) and holdfast's own variables. Every name comes from @holdfast/native's
  * protocol.ts.
  */
-import { ENV, HOLDFAST_ENV, PER_PROCESS_ENV } from '@holdfast/native';
+import { DEFAULT_BACKLOG, ENV, HOLDFAST_ENV, PER_PROCESS_ENV } from '@holdfast/native';
+import type { HeldSocket } from './socket-table.js';
 
 /** What a worker's environment is built from. */
 export interface WorkerEnvInput {
@@ -13,6 +14,8 @@ export interface WorkerEnvInput {
   base: NodeJS.ProcessEnv;
   /** Socket names in fd order (fd 3 + index). */
   socketNames: readonly string[];
+  /** listen(2) backlog of each socket in the same order ('' for non-stream fds), for the register hook. */
+  socketBacklogs?: readonly string[];
   /** The holder's NOTIFY_SOCKET ('@name' or a path). */
   notifySocket: string;
   generation: number;
@@ -35,7 +38,10 @@ export function workerEnv(input: WorkerEnvInput): NodeJS.ProcessEnv {
   if (input.socketNames.length > 0) {
     env[ENV.LISTEN_FDS] = String(input.socketNames.length);
     env[ENV.LISTEN_FDNAMES] = input.socketNames.join(':');
+    // So that an unmodified app listening on an inherited fd keeps the holder's backlog (the register hook).
+    if (input.socketBacklogs) env[HOLDFAST_ENV.LISTEN_BACKLOGS] = input.socketBacklogs.join(':');
   }
+  delete env[HOLDFAST_ENV.WRAPPER];
   env[ENV.NOTIFY_SOCKET] = input.notifySocket;
   if (input.watchdogMs > 0) env[ENV.WATCHDOG_USEC] = String(input.watchdogMs * 1000);
   env[HOLDFAST_ENV.GENERATION] = String(input.generation);
@@ -46,4 +52,10 @@ export function workerEnv(input: WorkerEnvInput): NodeJS.ProcessEnv {
   delete env[HOLDFAST_ENV.KILL_SIGNAL];
   if (input.killSignal && input.killSignal !== 'SIGTERM') env[HOLDFAST_ENV.KILL_SIGNAL] = input.killSignal;
   return env;
+}
+
+/** listen(2) backlog of a held stream socket, from its spec (`?backlog=N`, else systemd's default); '' for others. */
+export function backlogOf(s: HeldSocket): string {
+  if (s.kind !== 'socket' || !/^(tcp|unix):/.test(s.spec)) return '';
+  return /[?&]backlog=(\d+)/.exec(s.spec)?.[1] ?? String(DEFAULT_BACKLOG);
 }

@@ -9,7 +9,8 @@ import type { ProcessHost } from './process-host.js';
 import type { ResolvedSupervisorOptions } from './supervisor-options.js';
 import type { DrainedEvent, LaunchSpec, NotifyRegistry } from './supervisor-types.js';
 import { describeExit, Worker } from './worker.js';
-import { workerEnv } from './worker-env.js';
+import { backlogOf, workerEnv } from './worker-env.js';
+import { commandKind, withPreload, type PreloadOptions } from './preload.js';
 
 /** What the pool tells its owner. */
 export interface WorkerPoolEvents {
@@ -32,6 +33,20 @@ export class WorkerPool {
     return false;
   }
 
+  private lastPreload = '';
+
+  /** `env` with the register hook preloaded when `launch` runs a Node program; says so once per command. */
+  private preloaded(env: NodeJS.ProcessEnv, launch: LaunchSpec, preload: PreloadOptions): NodeJS.ProcessEnv {
+    const kind = commandKind(launch.command, launch.cwd, env);
+    const key = `${launch.command}\0${kind.kind}`;
+    if (key !== this.lastPreload) {
+      this.lastPreload = key;
+      if (kind.problem) this.log.warn({ command: launch.command }, `${launch.command} cannot be run under holdfast as it is: ${kind.problem}`);
+      else if (kind.kind !== 'other') this.log.info({ command: launch.command, wrapper: kind.kind === 'wrapper' }, `Node program: preloading the register hook (${preload.registerPath}) so that its listen() takes the held sockets; --no-preload turns this off`);
+    }
+    return withPreload(env, kind, preload);
+  }
+
   /**
    * Spawn one worker of `generation` in `slot` on `launch`, with the sockets at fds 3.. and its environment.
    * @param restarts crash restarts of the slot so far (for status).
@@ -39,10 +54,12 @@ export class WorkerPool {
    */
   spawn(generation: number, launch: LaunchSpec, slot: number, restarts: number): Worker {
     const { sockets, watchdogMs } = this.opts;
-    const env = workerEnv({
-      base: this.opts.envFor?.(generation, launch) ?? this.opts.env, killSignal: this.opts.killSignal, socketNames: sockets.map((s) => s.name), notifySocket: this.notify.path, generation, slot,
-      drainTimeoutMs: this.opts.drainTimeoutMs, watchdogMs,
+    let env = workerEnv({
+      base: this.opts.envFor?.(generation, launch) ?? this.opts.env, killSignal: this.opts.killSignal,
+      socketNames: sockets.map((s) => s.name), socketBacklogs: sockets.map(backlogOf),
+      notifySocket: this.notify.path, generation, slot, drainTimeoutMs: this.opts.drainTimeoutMs, watchdogMs,
     });
+    if (this.opts.preload) env = this.preloaded(env, launch, this.opts.preload);
     const child = this.host.spawn({ command: launch.command, args: launch.args, cwd: launch.cwd, env, fds: sockets.map((s) => s.fd) });
     const w = new Worker(this.host, child, generation, slot);
     w.restarts = restarts;

@@ -160,7 +160,9 @@ export class Worker extends EventEmitter {
     if (this.state !== 'draining') {
       this.state = 'draining';
       this.cancelWatchdog?.();
-      this.host.kill(this.pid, this.killSignal);
+      // To the main process (sd_notify MAINPID=, as systemd does): under a wrapper such as npm the server itself
+      // drains, and the wrapper does not forward a second signal that would cut the drain short.
+      this.host.kill(this.mainPid ?? this.pid, this.killSignal);
       this.cancelKill = this.host.setTimer(() => { this.host.killGroup(this.pid, 'SIGKILL'); }, timeoutMs);
     }
     return this.exited;

@@ -36,6 +36,10 @@ export const ADAPTER_ERRORS = defineErrors({
     message: 'LISTEN_FDS, NOTIFY_SOCKET or a holder needs the @holdfast/native addon, which does not load here', exitCode: 1,
     hint: 'Under a holder or systemd (Linux), install @holdfast/native with its binary (prebuilt for linux-x64, else `npm rebuild @holdfast/native` with a C++ compiler); with no LISTEN_FDS and no NOTIFY_SOCKET, serve() binds its fallback address and needs no addon.',
   },
+  ERR_HOLDFAST_UNHELD_ADDRESS: {
+    message: 'register hook, strict mode: the app listened on or bound a port the holder does not hold', exitCode: 1,
+    hint: 'Add the -l NAME=SPEC the message names to `holdfast run` (or turn strict mode off: no --strict, no HOLDFAST_STRICT=1).',
+  },
   ERR_HOLDFAST_CLUSTER: {
     message: 'serve() was called in a node:cluster worker of a process that inherited LISTEN_FDS', exitCode: 1,
     hint: 'Let the holder run several workers (--workers N) instead of node:cluster: cluster would open a second socket.',
@@ -47,6 +51,14 @@ export const ADAPTER_WARNINGS = Object.freeze({
   WARN_HOLDFAST_LISTEN_PID_MISMATCH: {
     message: 'LISTEN_FDS ignored: LISTEN_PID names another process',
     hint: 'A wrapper (npm start, tsx) is the process LISTEN_PID names; run node directly, or with node --import.',
+  },
+  WARN_HOLDFAST_UNHELD_PORT: {
+    message: 'register hook: the app binds a port the holder does not hold, so it closes on every reload',
+    hint: 'Add the -l NAME=SPEC the message names to `holdfast run`; --strict makes this an error.',
+  },
+  WARN_HOLDFAST_UNCLAIMED_SOCKET: {
+    message: 'register hook: a held socket is still unclaimed; READY=1 waits for every held socket',
+    hint: 'Make the app listen on it, or drop its -l from the holder.',
   },
   WARN_HOLDFAST_NOTIFY_FAILED: {
     message: 'an sd_notify message could not be sent',

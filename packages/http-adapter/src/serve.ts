@@ -13,8 +13,8 @@ import { HoldfastAdapterError, warn } from './errors.js';
 import { parseFallback, type FallbackAddress } from './fallback.js';
 import { listenFds, listenFdsStatus, type ListenFd } from './listen-fds.js';
 import { DEFAULT_BACKLOG, loadNative, type FdExpectation, type FdInfo } from './native.js';
-import { disableAutoReady, isAttached, markAttached } from './readiness.js';
-import { register } from './drain.js';
+import { attachWhenReady, autoReadyEnabled, disableAutoReady, isAttached, isReady, markAttached } from './readiness.js';
+import { isDraining, register } from './drain.js';
 import type { DrainHook, Drainable, TargetKind } from './drain-types.js';
 import { HttpDrain, type FastifyLike } from './http-drain.js';
 import { Http2Drain } from './http2-drain.js';
@@ -154,6 +154,13 @@ function listening<T extends net.Server | dgram.Socket>(emitter: T, start: () =>
   });
 }
 
+/** addressOf() for an fd not attached yet, from what inspectFd saw. */
+function infoAddress(info: FdInfo, datagram: boolean): string {
+  if (info.family === 'unix') return `unix:${info.path ?? ''}`;
+  const host = info.family === 'inet6' ? `[${info.address}]` : info.address;
+  return `${datagram ? 'udp' : 'tcp'}://${host}:${info.port}`;
+}
+
 function addressOf(target: net.Server | dgram.Socket): string {
   const a = target.address();
   if (a === null) return 'unknown';
@@ -171,7 +178,8 @@ function addressOf(target: net.Server | dgram.Socket): string {
  * < headersTimeout, ms) and advertise `Keep-Alive: timeout=<hint s>`. See docs/adapters.md for the drain.
  *
  * READY=1 (sd_notify(3)) is sent once every inherited fd is attached (standalone: after the first serve()),
- * unless `autoReady: false`. The first serve() installs the SIGTERM handler: STOPPING=1, drain every target
+ * unless `autoReady: false`: then an inherited fd is attached (starts accepting) only when the app calls ready(),
+ * and serve() resolves before that, with the target not listening yet (no accept before READY=1). The first serve() installs the SIGTERM handler: STOPPING=1, drain every target
  * (see drain()), close fastify apps, exit 0; a second SIGTERM destroys what is left.
  *
  * @throws HoldfastAdapterError 'ERR_HOLDFAST_NO_LISTEN_FD' (no inherited fd with that name or of that kind;
@@ -185,8 +193,9 @@ export async function serve(target: ServeTarget, options: ServeOptions = {}): Pr
   return attach(target, options, false);
 }
 
-/** serve() itself; `insideReady` (the fastify plugin's onReady hook) skips `await app.ready()`. */
-export async function attach(target: ServeTarget, options: ServeOptions, insideReady: boolean): Promise<Served> {
+/** serve() itself; `insideReady` (the fastify plugin's onReady hook) skips `await app.ready()`; `listenNow` (the
+ * register hook's datagram sockets) attaches the inherited fd even before READY=1. */
+export async function attach(target: ServeTarget, options: ServeOptions, insideReady: boolean, listenNow = false): Promise<Served> {
   const { backlog, drainTimeout } = validate(options);
   let kind: TargetKind;
   let server: net.Server | undefined;
@@ -251,6 +260,19 @@ export async function attach(target: ServeTarget, options: ServeOptions, insideR
   }
 
   if (kind === 'fastify' && !insideReady) await (target as FastifyLike).ready();
+  if (fd !== undefined && !listenNow && !autoReadyEnabled() && !isReady()) {
+    // No accept before READY=1: the fd is attached when the app calls ready(). Until then connections wait in
+    // the holder's accept queue (datagrams in the receive buffer), and an unready generation serves nothing.
+    const emitter: net.Server | dgram.Socket = kind === 'dgram' ? (target as dgram.Socket) : server!;
+    attachWhenReady(() => {
+      if (isDraining()) return;
+      if (emitter instanceof dgram.Socket) emitter.bind({ fd });
+      else emitter.listen({ fd }, backlog);
+    });
+    register(drainable, { drainTimeout, ...(options.onDrain ? { onDrain: options.onDrain } : {}), ...(options.exitOnDrain === undefined ? {} : { exitOnDrain: options.exitOnDrain }) });
+    markAttached(fd);
+    return { kind, name, fd, info: chosen!.info, address: infoAddress(chosen!.info, kind === 'dgram'), inherited: true };
+  }
   if (kind === 'dgram') {
     const socket = target as dgram.Socket;
     await listening(socket, () => {

@@ -49,6 +49,17 @@ export const HOLDFAST_ENV = {
   DRAIN_TIMEOUT_MS: 'HOLDFAST_DRAIN_TIMEOUT_MS',
   /** Control socket path used by the CLI when --control is not given. */
   CONTROL: 'HOLDFAST_CONTROL',
+  /**
+   * '1' when the command the holder started is a wrapper (npm, the tsx CLI, `sh -c`, a Node script) that may run
+   * the real server as a descendant: the register hook there adopts fds whose LISTEN_PID names an ancestor.
+   */
+  WRAPPER: 'HOLDFAST_WRAPPER',
+  /** listen(2) backlog of each passed fd, colon-separated in LISTEN_FDNAMES order ('' for non-stream fds). */
+  LISTEN_BACKLOGS: 'HOLDFAST_LISTEN_BACKLOGS',
+  /** '1': the register hook fails a listen/bind on a port the holder does not hold (ERR_HOLDFAST_UNHELD_ADDRESS). */
+  STRICT: 'HOLDFAST_STRICT',
+  /** '1': the register hook sends READY=1 when the app calls process.send('ready') (PM2's wait_ready). */
+  WAIT_READY: 'HOLDFAST_WAIT_READY',
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   LOG_LEVEL: 'HOLDFAST_LOG_LEVEL',
   /** 'pretty' or 'json'. */
