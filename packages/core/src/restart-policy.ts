@@ -2,6 +2,11 @@
  * When a crashed or failed slot is started again: exponential backoff between attempts, a failure count that a
  * worker which stayed up long enough resets, and a limit after which automatic restarts stop (the service is
  * `failed` until the next reload).
+ *
+ * The first crash of a streak, by a worker that had been serving (since READY=1) longer than its own start-up
+ * took, restarts without delay: such a worker was healthy, and waiting only adds to what users wait. Its
+ * replacement cannot crash-loop faster than once per two start-ups, so this is never a tight loop; a second
+ * failure in the streak waits `initialMs`, then doubles.
  */
 
 /** Crash-restart backoff settings, in milliseconds. */
@@ -31,18 +36,31 @@ export function backoffDelay(failures: number, opts: BackoffOptions): number {
 /** The failure count of one service and what it implies. */
 export class RestartPolicy {
   private failures = 0;
+  /** The current streak began with a crash that restarted without delay (backoff starts one failure later). */
+  private forgiven = false;
 
   constructor(readonly backoff: BackoffOptions = DEFAULT_BACKOFF, readonly maxFailures = DEFAULT_MAX_FAILURES) {}
 
-  /** A serving worker crashed after `uptimeMs`: one more failure, after a reset if it had been up long enough. */
-  crashed(uptimeMs: number): void {
+  /**
+   * A serving worker crashed: one more failure, after a reset if it had been up `resetAfterMs`.
+   * @param uptimeMs spawn to exit, in ms.
+   * @param servedMs READY=1 to exit, in ms (0 if it never got ready).
+   * @param startupMs spawn to READY=1, in ms (Infinity if it never got ready).
+   */
+  crashed(uptimeMs: number, servedMs = 0, startupMs = Infinity): void {
     if (uptimeMs >= this.backoff.resetAfterMs) this.failures = 0;
+    if (this.failures === 0) this.forgiven = servedMs > startupMs;
     this.failures++;
   }
 
   /** A start or restart failed (nothing new got ready). */
   startFailed(): void {
     this.failures++;
+  }
+
+  /** Would the next restart run at once (the first crash of a worker that had served longer than its start-up)? */
+  get immediate(): boolean {
+    return this.forgiven && this.failures === 1;
   }
 
   /** Consecutive failures so far. */
@@ -55,8 +73,9 @@ export class RestartPolicy {
     return this.failures >= this.maxFailures;
   }
 
-  /** How long to wait before the next automatic restart, in ms. */
+  /** How long to wait before the next automatic restart, in ms: 0 when {@link immediate}, else the backoff. */
   nextDelay(): number {
-    return backoffDelay(this.failures, this.backoff);
+    if (this.immediate) return 0;
+    return backoffDelay(this.forgiven ? this.failures - 1 : this.failures, this.backoff);
   }
 }

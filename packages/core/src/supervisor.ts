@@ -223,8 +223,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     this.slots[slot] = null;
     this.slotRestarts[slot]++;
-    const uptime = this.host.now() - w.startedAt;
-    this.policy.crashed(uptime);
+    const now = this.host.now();
+    const uptime = now - w.startedAt;
+    this.policy.crashed(uptime, w.readyAt === null ? 0 : now - w.readyAt, w.readyAt === null ? Infinity : w.readyAt - w.startedAt);
     this.log.error({ ...fields, uptimeMs: Math.round(uptime) }, `crashed (${describeExit(e)})`);
     this.emit('crash', w.snapshot());
     if (!this.queue.running) this.scheduleRestart();

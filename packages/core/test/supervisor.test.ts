@@ -135,6 +135,46 @@ describe('Supervisor', () => {
     expect(sup.status().state).toBe('running');
   });
 
+  it('the first crash of a worker that served longer than its start-up restarts at once; repeats back off', async () => {
+    const first = sup.start();
+    await flush();
+    host.t += 300; // start-up 300 ms
+    await ready(); await first;
+    host.t += 301; // served 301 ms > start-up
+    host.children[0].exit(1);
+    await host.advance(0);
+    expect(host.children).toHaveLength(2); // no backoff
+    await flush(); host.t += 200; await ready(); // the replacement: start-up 200 ms
+    const delays: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      host.t += 5_000; // serving far longer than its start-up, but the streak goes on (uptime < resetAfterMs)
+      const before = host.children.length;
+      host.children[host.children.length - 1].exit(1);
+      const t0 = host.t;
+      while (host.children.length === before) await host.advance(10);
+      delays.push(host.t - t0);
+      await ready();
+    }
+    expect(delays).toEqual([100, 200]);
+    host.t += 10_000; // a worker up longer than resetAfterMs ends the streak: its crash is a first one again
+    host.children[host.children.length - 1].exit(1);
+    await host.advance(0);
+    expect(host.children).toHaveLength(5);
+  });
+
+  it('a crash before the worker served as long as its start-up keeps the backoff', async () => {
+    const first = sup.start();
+    await flush();
+    host.t += 300;
+    await ready(); await first;
+    host.t += 299;
+    host.children[0].exit(1);
+    await host.advance(99);
+    expect(host.children).toHaveLength(1);
+    await host.advance(1);
+    expect(host.children).toHaveLength(2);
+  });
+
   it('stop drains every worker and refuses later reloads', async () => {
     const first = sup.start(); await ready(); await first;
     const stopped = sup.stop();
