@@ -50,7 +50,11 @@ export interface SupervisorOptions extends LaunchSpec {
    * a swap. Default 1 for rolling (also its batch size), `workers` for all-at-once.
    */
   maxExtra?: number;
-  /** A new worker must stay up this long after READY=1 before it counts as ready (crash right after READY=1 is a failed start). Default 300 ms. */
+  /**
+   * After READY=1 the new worker serves at once, and the old one keeps accepting beside it for this long before
+   * it drains: a new worker dying within it is a failed start, rolled back with nothing to restart (the old one
+   * was never signalled). Off the critical path: the new generation counts as serving at READY=1. Default 300 ms.
+   */
   settleMs?: number;
   /** Watchdog interval handed to workers as WATCHDOG_USEC; 0 disables. Default 0. */
   watchdogMs?: number;
@@ -92,10 +96,24 @@ export interface DrainedEvent {
   drainMs: number;
 }
 
+/**
+ * A new generation sent READY=1 in every slot a swap replaces and serves from now on; `replacedPids` keep
+ * accepting beside it for the settle period, then drain. The swap itself ends after the settle period.
+ */
+export interface ServingEvent {
+  generation: number;
+  pids: number[];
+  /** Spawn to READY=1, in ms (the slowest worker of the generation). */
+  readyMs: number;
+  replacedPids: number[];
+}
+
 /** The supervisor's events and their arguments. */
 export interface SupervisorEvents {
   /** A worker process exists. */
   spawn: [WorkerStatus];
+  /** A new generation serves (READY=1 in every slot the swap replaces); its settle period begins. */
+  serving: [ServingEvent];
   /** A swap is over (ok, or rolled back / failed). */
   swap: [SwapResult];
   /** A serving worker exited without being asked to. */

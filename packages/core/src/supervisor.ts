@@ -10,7 +10,7 @@ import { SwapQueue, type SwapKind } from './swap-queue.js';
 import { describeExit, Worker, type ExitInfo } from './worker.js';
 import { WorkerPool } from './worker-pool.js';
 
-export type { LaunchSpec, NotifyRegistry, ReloadStrategy, SupervisorOptions, SupervisorStatus, SwapResult } from './supervisor-types.js';
+export type { LaunchSpec, NotifyRegistry, ReloadStrategy, ServingEvent, SupervisorOptions, SupervisorStatus, SwapResult } from './supervisor-types.js';
 export type { ServiceState } from './service-state.js';
 
 /**
@@ -18,7 +18,7 @@ export type { ServiceState } from './service-state.js';
  *
  * Invariant 3: at most one swap runs at a time; every trigger that arrives meanwhile (reload, SIGHUP, crash
  * restart) joins one queued follow-up swap. Invariant 4: an old worker is drained only after its replacement
- * sent READY=1 and stayed up `settleMs`; a new generation that exits or misses the deadline is killed and the old
+ * sent READY=1 and stayed up `settleMs` (it serves from READY=1 on: 'serving'); a new generation that exits or misses the deadline is killed and the old
  * one keeps serving (a rolling swap that fails midway puts the previous release back in the slots it changed).
  * Processes never exceed `workers + maxExtra`: a swap waits for draining workers to exit first.
  * Events: see {@link SupervisorEvents}. The service state changes only along SERVICE_TRANSITIONS (service-state.ts).
@@ -112,7 +112,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * Start a batch of slots on `launch` and install them. All or nothing: if one fails, every new worker of the
    * batch is killed and the slots keep what they had.
    */
-  private async startBatch(slots: number[], generation: number, launch: LaunchSpec): Promise<{ workers: Worker[]; readyMs: number; replaced: Worker[] }> {
+  private async startBatch(slots: number[], generation: number, launch: LaunchSpec,
+    onReady: (fresh: Worker[], readyMs: number, replacing: Worker[]) => void = () => {}): Promise<{ workers: Worker[]; readyMs: number; replaced: Worker[] }> {
     await this.pool.capacity(slots.length, this.size + this.maxExtra);
     if (this.stoppingOrStopped()) throw new HoldfastError('ERR_HOLDFAST_STOPPING', 'the holder is stopping');
     const fresh: Worker[] = [];
@@ -122,13 +123,20 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       await Promise.all(fresh.map((w) => w.kill()));
       throw new HoldfastError('ERR_HOLDFAST_WORKER_EXITED', `generation ${generation} could not be spawned: ${(err as Error).message}`, { cause: err });
     }
-    const outcomes = await Promise.allSettled(fresh.map((w) => this.pool.readyAndSettled(w)));
-    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failed) {
+    const rethrow = async (outcomes: PromiseSettledResult<unknown>[]) => {
+      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (!failed) return;
       await Promise.all(fresh.map((w) => w.kill()));
       const e = failed.reason;
       throw e instanceof HoldfastError ? e : new HoldfastError('ERR_HOLDFAST_WORKER_EXITED', String(e), { cause: e });
-    }
+    };
+    const outcomes = await Promise.allSettled(fresh.map((w) => this.pool.ready(w)));
+    await rethrow(outcomes);
+    const readyMs = Math.max(...outcomes.map((o) => (o as PromiseFulfilledResult<number>).value));
+    // Serving from here on. The old workers stay in their slots, unsignalled and accepting, through the settle
+    // period: a new worker that dies within it is rolled back with nothing to restart (Invariant 4).
+    onReady(fresh, readyMs, slots.map((s) => this.slots[s]).filter((w): w is Worker => !!w && !w.exitInfo));
+    await rethrow(await Promise.allSettled(fresh.map((w) => this.pool.settled(w))));
     const replaced: Worker[] = [];
     fresh.forEach((w, i) => {
       const old = this.slots[slots[i]];
@@ -136,7 +144,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (old && !old.exitInfo) replaced.push(old);
     });
     for (const old of replaced) this.pool.drain(old);
-    const readyMs = Math.max(...outcomes.map((o) => (o as PromiseFulfilledResult<number>).value));
     this.log.info({ generation, pids: fresh.map((w) => w.pid), readyMs: Math.round(readyMs) }, `ready in ${Math.round(readyMs)} ms`);
     return { workers: fresh, readyMs, replaced };
   }
@@ -164,7 +171,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     try {
       for (let i = 0; i < targets.length; i += batchSize) {
         const batch = targets.slice(i, i + batchSize);
-        const r = await this.startBatch(batch, generation, launch);
+        const last = i + batchSize >= targets.length;
+        const r = await this.startBatch(batch, generation, launch, (fresh, ms, replacing) => {
+          if (!last) return;
+          this.emit('serving', {
+            generation, pids: [...started, ...fresh].map((w) => w.pid), readyMs: Math.max(readyMs, ms),
+            replacedPids: [...replaced, ...replacing].map((w) => w.pid),
+          });
+        });
         started.push(...r.workers);
         replaced.push(...r.replaced);
         changed.push(...batch);

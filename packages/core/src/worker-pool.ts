@@ -77,13 +77,19 @@ export class WorkerPool {
   }
 
   /**
-   * READY=1 before the deadline, then still alive `settleMs` later. Resolves with spawn-to-ready ms.
-   * @throws HoldfastError ERR_HOLDFAST_READY_TIMEOUT / ERR_HOLDFAST_WORKER_EXITED (the worker exited, or exited
-   *   within `settleMs` of READY=1).
+   * READY=1 before the deadline. Resolves with spawn-to-ready ms.
+   * @throws HoldfastError ERR_HOLDFAST_READY_TIMEOUT / ERR_HOLDFAST_WORKER_EXITED (the worker exited first).
    */
-  async readyAndSettled(w: Worker): Promise<number> {
+  ready(w: Worker): Promise<number> {
+    return w.waitReady(this.opts.readyTimeoutMs);
+  }
+
+  /**
+   * Still alive `settleMs` after READY=1 (the worker already serves meanwhile).
+   * @throws HoldfastError ERR_HOLDFAST_WORKER_EXITED when it exited within `settleMs` of READY=1.
+   */
+  async settled(w: Worker): Promise<void> {
     const { settleMs } = this.opts;
-    const readyMs = await w.waitReady(this.opts.readyTimeoutMs);
     if (settleMs > 0 && !w.exitInfo) {
       let cancel = () => {};
       const settled = new Promise<void>((r) => { cancel = this.host.setTimer(r, settleMs); });
@@ -94,7 +100,6 @@ export class WorkerPool {
       throw new HoldfastError('ERR_HOLDFAST_WORKER_EXITED',
         `generation ${w.generation} (pid ${w.pid}) ${describeExit(w.exitInfo)} right after READY=1 (within ${settleMs} ms)`);
     }
-    return readyMs;
   }
 
   /** Wait until `n` more processes fit under `max` (draining ones exit within their deadline). */

@@ -91,6 +91,24 @@ describe('Supervisor', () => {
     expect(sup.status().generation).toBe(1);
   });
 
+  it('the new generation counts as serving at READY=1; the old one accepts through the settle period, then drains', async () => {
+    sup = make({ settleMs: 300 });
+    const first = sup.start(); await ready(); await host.advance(300); await first;
+    const serving: { generation: number; pids: number[]; replacedPids: number[] }[] = [];
+    sup.on('serving', (e) => serving.push(e));
+    let done = false;
+    const reload = sup.reload().then((r) => { done = true; return r; });
+    await ready();
+    expect(serving).toEqual([{ generation: 2, pids: [host.children[1].pid], readyMs: 0, replacedPids: [host.children[0].pid] }]);
+    expect(host.children[0].signals).toEqual([]); // not yet draining: a crash now can still roll back
+    await host.advance(299);
+    expect(done).toBe(false);
+    expect(host.children[0].signals).toEqual([]);
+    await host.advance(1);
+    expect(await reload).toMatchObject({ ok: true, generation: 2 });
+    expect(host.children[0].signals).toEqual(['SIGTERM']);
+  });
+
   it('coalesces triggers during a swap into one follow-up', async () => {
     const first = sup.start(); await ready(); await first;
     const a = sup.reload();
