@@ -1,6 +1,11 @@
+import { createRequire } from 'node:module';
 import { createLogger, HOLDFAST_ENV } from '@holdfast/core';
-import pretty from 'pino-pretty';
 import type { Logger } from '@holdfast/core';
+import type PinoPretty from 'pino-pretty';
+
+// pino-pretty (and its dependencies) only load when pretty output is wanted: a holder under systemd or in a
+// container logs JSON and never pays for them.
+const requirePretty = () => createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
 
 /**
  * pino JSON lines on stderr, or pino-pretty (one line per event) when stderr is a TTY (override with HOLDFAST_LOG_FORMAT=json|pretty).
@@ -9,7 +14,7 @@ import type { Logger } from '@holdfast/core';
 export function cliLogger(level?: string): Logger {
   const format = process.env[HOLDFAST_ENV.LOG_FORMAT] ?? (process.stderr.isTTY ? 'pretty' : 'json');
   if (format === 'pretty') {
-    return createLogger({ level, destination: pretty({ destination: 2, colorize: process.stderr.isTTY, ignore: 'name', translateTime: 'HH:MM:ss.l', singleLine: true }) });
+    return createLogger({ level, destination: requirePretty()({ destination: 2, colorize: process.stderr.isTTY, ignore: 'name', translateTime: 'HH:MM:ss.l', singleLine: true }) });
   }
   return createLogger({ level });
 }

@@ -2,7 +2,7 @@ import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { peerCredentials } from '@holdfast/native';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { ControlApp, type ControlReply } from './control-http.js';
 import { HoldfastError, toHoldfastError } from './errors.js';
 import { validateEnvVars } from './env-files.js';
 import type { LaunchSpec } from './supervisor.js';
@@ -21,7 +21,7 @@ export interface ControlTarget {
 }
 
 /** An error answer: the registry's HTTP status for the code, and `{ ok: false, error: { code, message, hint } }`. */
-function sendError(reply: FastifyReply, err: HoldfastError, body: Record<string, unknown> = {}): FastifyReply {
+function sendError(reply: ControlReply, err: HoldfastError, body: Record<string, unknown> = {}): ControlReply {
   return reply.code(err.httpStatus ?? 500).send({ ...body, ok: false, error: err.toJSON() });
 }
 
@@ -72,7 +72,7 @@ function parseLaunch(body: unknown): Partial<LaunchSpec> {
 }
 
 /**
- * The control API: HTTP with JSON over a unix socket of mode 0600, served by fastify, so that
+ * The control API: HTTP with JSON over a unix socket of mode 0600, served by node:http (control-http.ts), so that
  * `curl --unix-socket PATH http://holdfast/status` works as well as the CLI. Every connection's peer uid
  * (SO_PEERCRED, unix(7)) must be the holder's own uid or root; others get 403.
  * - `GET /status` → 200 status JSON
@@ -88,7 +88,7 @@ function parseLaunch(body: unknown): Partial<LaunchSpec> {
  * A leftover socket file nobody answers on is replaced; a live one is refused.
  * @throws HoldfastError ERR_HOLDFAST_CONTROL_IN_USE when another holder answers on `path`.
  */
-export async function startControlServer(path: string, target: ControlTarget): Promise<FastifyInstance> {
+export async function startControlServer(path: string, target: ControlTarget): Promise<ControlApp> {
   try {
     if (lstatSync(path).isSocket()) {
       if (await probe(path)) {
@@ -99,7 +99,7 @@ export async function startControlServer(path: string, target: ControlTarget): P
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const app = new ControlApp();
   const uid = process.getuid?.() ?? 0;
   app.addHook('onRequest', async (req, reply) => {
     let peerUid = -1;
@@ -116,7 +116,7 @@ export async function startControlServer(path: string, target: ControlTarget): P
     } catch (err) {
       return sendError(reply, toHoldfastError(err));
     }
-    if ((req.query as { progress?: string }).progress && target.reloadProgress) {
+    if (req.query.progress && target.reloadProgress) {
       return reply.type('application/x-ndjson').send(target.reloadProgress(launch));
     }
     try {

@@ -53,6 +53,10 @@ export const CORE_ERRORS = defineErrors({
     message: 'this uid may not use the control socket', exitCode: 1, httpStatus: 403,
     hint: 'The control socket accepts only the uid that runs the holder (and root).',
   },
+  ERR_HOLDFAST_NO_ROUTE: {
+    message: 'no such control API route', exitCode: 1, httpStatus: 404,
+    hint: 'The control API serves GET /status, POST /reload, GET /metrics and POST /stop (docs/cli.md); check the method and the path.',
+  },
   ERR_HOLDFAST_FAILED: {
     message: 'the service failed to start repeatedly', exitCode: 1, httpStatus: 409,
     hint: 'The service failed to start repeatedly; fix it and reload.',

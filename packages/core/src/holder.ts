@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { statSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { ControlApp } from './control-http.js';
 import { startControlServer } from './control-server.js';
 import { assertDirectory, resolveCommand } from './command.js';
 import { HoldfastError } from './errors.js';
@@ -17,7 +17,7 @@ import { SystemdPeer } from './systemd-peer.js';
 import { OrphanReaper } from './orphan-reaper.js';
 import { startHealthServer, type HealthAddress, type HealthServer, type Readiness } from './health-server.js';
 import { GenerationEnv, type GenerationEnvInfo } from './env-files.js';
-import { MemoryWatch } from './memory-watch.js';
+import type { MemoryWatch } from './memory-watch.js';
 import type { PreloadOptions } from './preload.js';
 
 /**
@@ -125,7 +125,7 @@ export class Holder {
   private peer: SystemdPeer | null = null;
   /** Reaps and, at the final stop, ends processes orphaned by workers (orphan-reaper.ts). */
   private readonly reaper: OrphanReaper;
-  private control: FastifyInstance | null = null;
+  private control: ControlApp | null = null;
   private health: HealthServer | null = null;
   private memory: MemoryWatch | null = null;
   /** Each generation's environment (env files are read again for every one). */
@@ -180,20 +180,22 @@ export class Holder {
       const holder = new Holder(opts, sockets, notify, log);
       // Before the control API, so a --health address in use leaves nothing listening.
       if (opts.health) {
-        holder.health = health = await startHealthServer(opts.health, { readiness: () => holder.readiness(), metrics: async () => ({ contentType: holder.metrics.contentType, body: await holder.metrics.render() }) });
+        holder.health = health = await startHealthServer(opts.health, { readiness: () => holder.readiness(), metrics: () => holder.metrics.render() });
         log.info({ health: holder.health.bound }, 'health probes listening: /livez /readyz /metrics');
       }
       holder.control = await startControlServer(opts.controlPath, {
         status: () => holder.status(),
         reload: (launch) => holder.reload(launch),
         stop: () => void holder.terminate(),
-        metrics: async () => ({ contentType: holder.metrics.contentType, body: await holder.metrics.render() }),
+        metrics: () => holder.metrics.render(),
         reloadProgress: (launch) => reloadProgressStream(holder.supervisor, () => holder.reload(launch)),
       });
       for (const s of sockets) log.info({ name: s.name, bound: s.bound }, 'holding socket');
       log.info({ controlPath: opts.controlPath }, 'control API listening');
       if (opts.maxMemoryBytes) {
-        holder.memory = new MemoryWatch(opts.maxMemoryBytes, holder.supervisor, log, holder.metrics.registry);
+        // Loaded only here: it registers prom-client metrics, which a holder without --max-memory loads on the first scrape.
+        const [{ MemoryWatch }, registry] = await Promise.all([import('./memory-watch.js'), holder.metrics.registry()]);
+        holder.memory = new MemoryWatch(opts.maxMemoryBytes, holder.supervisor, log, registry);
         holder.memory.start();
       }
       holder.peer = SystemdPeer.fromEnv(log)?.attach(holder.supervisor, sockets) ?? null;

@@ -36,6 +36,8 @@ export { HOLDFAST_ENV } from '@holdfast/native/protocol';
 export { CodedError, defineErrors, defineErrorClass, type CodedErrorJSON, type ErrorDefinition } from '@holdfast/native';
 export * from './health-server.js';
 export * from './env-files.js';
-export * from './memory-watch.js';
+export * from './memory-size.js';
+// memory-watch.ts loads prom-client: the holder imports it only with --max-memory.
+export type { MemoryWatchTarget } from './memory-watch.js';
 export * from './kill-signal.js';
 export * from './preload.js';

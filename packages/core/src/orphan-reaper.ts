@@ -7,16 +7,19 @@ import { procStat } from './proc-stat.js';
  * Orphans are the holder's business (invariant 5). The holder makes itself a child subreaper
  * (PR_SET_CHILD_SUBREAPER), so a worker's double-forked or setsid()-escaped descendants are reparented to it
  * instead of init; as PID 1 in a container it gets every orphan anyway. Node reaps only the children it spawned,
- * so this reaps the other zombies (every `intervalMs`), and on the holder's final stop ends the live ones:
- * SIGTERM, then SIGKILL after `graceMs`.
+ * so this reaps the other zombies, and on the holder's final stop ends the live ones: SIGTERM, then SIGKILL after
+ * `graceMs`. Event-driven: a child of ours that dies sends SIGCHLD (signal(7)), and only then is /proc scanned,
+ * so an idle holder never wakes up for it. Signals coalesce, but one always follows the last zombie's death.
  */
 export class OrphanReaper {
-  private timer: NodeJS.Timeout | null = null;
+  private scheduled: NodeJS.Immediate | null = null;
+  private readonly onSigchld = () => { this.scheduled ??= setImmediate(() => { this.scheduled = null; this.reap(); }); };
+  private listening = false;
   /** Zombies reaped so far. */
   reaped = 0;
 
   /** `isWorker(pid)`: pids child_process spawned and libuv will reap; never touched here. */
-  constructor(private readonly isWorker: (pid: number) => boolean, private readonly log: Logger, private readonly intervalMs = 1000) {}
+  constructor(private readonly isWorker: (pid: number) => boolean, private readonly log: Logger) {}
 
   start(): void {
     try {
@@ -24,8 +27,10 @@ export class OrphanReaper {
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'cannot become a child subreaper; orphans of workers go to init');
     }
-    this.timer = setInterval(() => this.reap(), this.intervalMs);
-    this.timer.unref();
+    // libuv keeps its own SIGCHLD watcher for the children it spawned; this one is added beside it.
+    process.on('SIGCHLD', this.onSigchld);
+    this.listening = true;
+    this.reap(); // zombies that died before we listened
   }
 
   /** Children of the holder that are not workers: live orphans and zombies. */
@@ -66,7 +71,9 @@ export class OrphanReaper {
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    if (this.listening) process.off('SIGCHLD', this.onSigchld);
+    this.listening = false;
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = null;
   }
 }

@@ -33,7 +33,7 @@ describe('createMetrics', () => {
     sup.snap = { ...sup.snap, generation: 0, state: 'restarting', restarts: 1, workers: [worker(4, 'starting'), worker(1, 'draining')] };
     sup.emit('swap', { ok: false, generation: 4, pid: 104, error: new HoldfastError('ERR_HOLDFAST_WORKER_EXITED', 'y') });
 
-    const text = await m.render();
+    const text = (await m.render()).body;
     expect(value(text, 'holdfast_swaps_total{outcome="ready"}')).toBe(2);
     expect(value(text, 'holdfast_swaps_total{outcome="rolled_back"}')).toBe(1);
     expect(value(text, 'holdfast_swaps_total{outcome="failed"}')).toBe(1);
@@ -54,10 +54,28 @@ describe('createMetrics', () => {
   });
 
   it('keeps each holder in its own registry and can add the holder process metrics', async () => {
-    const a = createMetrics(new FakeSupervisor());
+    const sa = new FakeSupervisor();
+    const a = createMetrics(sa);
     const b = createMetrics(new FakeSupervisor());
-    expect(a.registry).not.toBe(b.registry);
-    expect(await a.render()).toContain('holdfast_process_resident_memory_bytes');
-    expect(a.contentType).toMatch(/^text\/plain/);
+    expect(await a.registry()).not.toBe(await b.registry());
+    sa.emit('crash', worker(1, 'ready'));
+    const ra = await a.render();
+    expect(ra.body).toContain('holdfast_process_resident_memory_bytes');
+    expect(ra.contentType).toMatch(/^text\/plain/);
+    expect(value(ra.body, 'holdfast_crashes_total')).toBe(1);
+    expect(value((await b.render()).body, 'holdfast_crashes_total')).toBe(0);
+  });
+
+  it('counts what happened before the first scrape and after it alike', async () => {
+    const sup = new FakeSupervisor();
+    const m = createMetrics(sup, { defaultMetrics: false });
+    sup.emit('swap', { ok: true, generation: 1, pid: 101, pids: [101], readyMs: 100, replaced: null, replacedPids: [] });
+    expect(value((await m.render()).body, 'holdfast_swaps_total{outcome="ready"}')).toBe(1);
+    sup.emit('swap', { ok: true, generation: 2, pid: 102, pids: [102], readyMs: 100, replaced: 101, replacedPids: [101] });
+    sup.emit('drained', { pid: 101, generation: 1, drainMs: 40 });
+    const text = (await m.render()).body;
+    expect(value(text, 'holdfast_swaps_total{outcome="ready"}')).toBe(2);
+    expect(value(text, 'holdfast_ready_duration_seconds_count')).toBe(2);
+    expect(value(text, 'holdfast_drain_duration_seconds_count')).toBe(1);
   });
 });
