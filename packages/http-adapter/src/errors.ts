@@ -60,6 +60,10 @@ export const ADAPTER_WARNINGS = Object.freeze({
     message: 'register hook: a held socket is still unclaimed; READY=1 waits for every held socket',
     hint: 'Make the app listen on it, or drop its -l from the holder.',
   },
+  WARN_HOLDFAST_WARMUP_FAILED: {
+    message: 'warm-up requests failed',
+    hint: 'A warm-up request answered 5xx, threw or did not answer; check the --warmup paths (or serve()\'s warmup option). READY=1 is sent anyway.',
+  },
   WARN_HOLDFAST_NOTIFY_FAILED: {
     message: 'an sd_notify message could not be sent',
     hint: 'NOTIFY_SOCKET names a socket nobody reads; the holder (or systemd) may be gone.',

@@ -21,6 +21,7 @@ import { Http2Drain } from './http2-drain.js';
 import { resolveKeepAlive } from './keep-alive.js';
 import { NetDrain } from './net-drain.js';
 import { DgramDrain } from './dgram.js';
+import { validateWarmup, warmUp, warmupFromEnv, type WarmupOptions } from './warmup.js';
 
 /** What serve() accepts: a fastify instance, a node http/https/http2 (or any net) server, or a dgram socket
  * (udp4 or udp6). express and koa are served through their http.Server: `http.createServer(app)`,
@@ -59,6 +60,12 @@ export interface ServeOptions {
   /** HTTP/1.1: at drain, send a close frame 1001 "going away" to every `ws` WebSocket the onDrain hook left
    * open. Default true. */
   closeWebSockets?: boolean;
+  /**
+   * fastify and http/https targets: before the fd is attached and READY=1 is sent, run these requests
+   * in-process `count` times each (warmup.ts), so that the first real requests find the code compiled. Default:
+   * what the holder set with `--warmup` (HOLDFAST_WARMUP), else none; `false` turns that off.
+   */
+  warmup?: WarmupOptions | false;
 }
 
 /** What serve() attached. */
@@ -122,6 +129,19 @@ function pick(kind: TargetKind, target: unknown, inherited: ListenFd[], name: st
     throw new HoldfastAdapterError('ERR_HOLDFAST_FD_MISMATCH', `inherited fd "${chosen.name}" (fd ${chosen.fd}) is ${describe(chosen.info)}; the ${kind} target expects ${want}`);
   }
   return chosen;
+}
+
+/** The warm-up for this target: the option (fastify and http only), else HOLDFAST_WARMUP for those kinds. */
+function warmupFor(kind: TargetKind, options: ServeOptions): WarmupOptions | undefined {
+  if (options.warmup === false) return undefined;
+  if (options.warmup !== undefined) {
+    const w = validateWarmup(options.warmup);
+    if (kind !== 'fastify' && kind !== 'http') {
+      throw new HoldfastAdapterError('ERR_HOLDFAST_INVALID_OPTION', `option "warmup" is set for a ${kind} target; expected it only for fastify and http/https targets`);
+    }
+    return w;
+  }
+  return kind === 'fastify' || kind === 'http' ? warmupFromEnv() : undefined;
 }
 
 function validate(options: ServeOptions): { backlog: number; drainTimeout: number } {
@@ -260,6 +280,9 @@ export async function attach(target: ServeTarget, options: ServeOptions, insideR
   }
 
   if (kind === 'fastify' && !insideReady) await (target as FastifyLike).ready();
+  const warmup = warmupFor(kind, options);
+  // In-process, before the fd is attached: warm-up requests never reach the held socket.
+  if (warmup) await warmUp((req, res) => server!.emit('request', req, res), warmup, name);
   if (fd !== undefined && !listenNow && !autoReadyEnabled() && !isReady()) {
     // No accept before READY=1: the fd is attached when the app calls ready(). Until then connections wait in
     // the holder's accept queue (datagrams in the receive buffer), and an unready generation serves nothing.

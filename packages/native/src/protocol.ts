@@ -64,7 +64,28 @@ export const HOLDFAST_ENV = {
   LOG_LEVEL: 'HOLDFAST_LOG_LEVEL',
   /** 'pretty' or 'json'. */
   LOG_FORMAT: 'HOLDFAST_LOG_FORMAT',
+  /**
+   * Warm-up before READY=1 (`holdfast run --warmup`): comma-separated request targets, each `PATH` or
+   * `METHOD PATH` (`/`, `GET /health`), run in-process against the app's own handlers, never through the socket.
+   */
+  WARMUP: 'HOLDFAST_WARMUP',
+  /** How many times each warm-up request runs (`--warmup-count`); default WARMUP_DEFAULT_COUNT. */
+  WARMUP_COUNT: 'HOLDFAST_WARMUP_COUNT',
+  /**
+   * '1' for a warm standby (`--standby N`): start, initialise, warm up and send READY=1, but attach no inherited
+   * fd (accept nothing) until the holder sends PROMOTE_SIGNAL.
+   */
+  STANDBY: 'HOLDFAST_STANDBY',
 } as const;
+
+/** Header every warm-up request carries (value '1'), so an app's metrics and logs can leave them out. */
+export const WARMUP_HEADER = 'x-holdfast-warmup';
+
+/** Warm-up runs of each request when HOLDFAST_WARMUP is set without HOLDFAST_WARMUP_COUNT. */
+export const WARMUP_DEFAULT_COUNT = 200;
+
+/** The holder promotes a warm standby (HOLDFAST_STANDBY=1) with this signal: attach the inherited fds now. */
+export const PROMOTE_SIGNAL = 'SIGUSR2';
 
 /** sizeof(sockaddr_un.sun_path) on Linux (unix(7)). */
 const SUN_PATH_SIZE = 108;

@@ -1,0 +1,42 @@
+// Warm-up before READY=1: the app's own handlers run in-process on the configured requests, marked with
+// x-holdfast-warmup, before the held fd is attached; warm-up requests never reach the held socket.
+import { afterEach, expect, it } from 'vitest';
+import { request } from 'undici';
+import { fixture, HolderProcess } from './helpers/holdfast.js';
+
+let holder: HolderProcess | null = null;
+afterEach(async () => { await holder?.stop(); holder = null; });
+
+async function get(port: number): Promise<Record<string, number>> {
+  const r = await request(`http://127.0.0.1:${port}/`, { headersTimeout: 30_000 });
+  return (await r.body.json()) as Record<string, number>;
+}
+
+it('HOLDFAST_WARMUP: every warm-up request runs in-process before the fd is attached, a request queued meanwhile comes after', async () => {
+  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--', process.execPath, fixture('warmup-app.mjs')],
+    { env: { HOLDFAST_WARMUP: '/, GET /other', HOLDFAST_WARMUP_COUNT: '150' } });
+  // Ask as soon as the socket is held: the request waits in the accept queue until the worker attaches.
+  let port = 0;
+  for (let i = 0; i < 300 && !port; i++) {
+    try { port = (await holder.address('http')).port; } catch { await new Promise((r) => setTimeout(r, 20)); }
+  }
+  const first = await get(port);
+  expect(first).toMatchObject({ warmups: 300, warmupsOnSocket: 0, warmupsWhileListening: 0, real: 1 });
+  const s = await holder.waitReady(1);
+  expect(s.workers[0].pid).toBe(first.pid);
+  expect(await get(port)).toMatchObject({ warmups: 300, warmupsOnSocket: 0, real: 2 });
+  // Each generation warms up again on a reload.
+  const r = await holder.reloadCli();
+  expect(r.code).toBe(0);
+  const after = await get(port);
+  expect(after.pid).not.toBe(first.pid);
+  expect(after).toMatchObject({ warmups: 300, warmupsOnSocket: 0, warmupsWhileListening: 0 });
+}, 90_000);
+
+it("serve()'s warmup option on a fastify app: GET and POST with a JSON body, count each", async () => {
+  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--', process.execPath, fixture('warmup-app.mjs')], { env: { WARMUP_KIND: 'fastify' } });
+  await holder.waitReady(1);
+  const { port } = await holder.address('http');
+  expect(await get(port)).toMatchObject({ warmups: 50, warmupsOnSocket: 0, warmupsWhileListening: 0, real: 1 });
+  expect(holder.output).not.toMatch(/WARN_HOLDFAST_WARMUP_FAILED/);
+}, 60_000);
