@@ -41,3 +41,4 @@ export * from './memory-size.js';
 export type { MemoryWatchTarget } from './memory-watch.js';
 export * from './kill-signal.js';
 export * from './preload.js';
+export * from './handover-relay.js';

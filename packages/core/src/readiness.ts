@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeFd, NotifySocket, type NotifyMessage } from '@holdfast/native';
+import { closeFd, HANDOVER_OFFER, NotifySocket, type NotifyMessage } from '@holdfast/native';
+import { HandoverRelay } from './handover-relay.js';
 import type { Logger } from 'pino';
 import { procStat } from './proc-stat.js';
 import type { Worker } from './worker.js';
@@ -26,8 +27,11 @@ export class NotifyHub {
   readonly path: string;
   private readonly socket: NotifySocket;
   private readonly workers = new Map<number, Worker>();
+  /** Routes connection hand-overs (X_HOLDFAST_HANDOVER) from a draining worker to its successor. */
+  readonly handover: HandoverRelay;
 
   constructor(private readonly log: Logger) {
+    this.handover = new HandoverRelay(() => this.workers.values(), log);
     this.path = `@holdfast/${process.pid}/${randomBytes(6).toString('hex')}/notify`;
     this.socket = NotifySocket.bind(this.path);
     this.socket.onMessage((msg) => this.dispatch(msg));
@@ -48,10 +52,16 @@ export class NotifyHub {
   }
 
   private dispatch(msg: NotifyMessage): void {
-    // FDSTORE=1 is not supported yet: close what was passed so no fd leaks into the holder.
-    for (const fd of msg.fds) { try { closeFd(fd); } catch { /* already closed */ } }
     const fields = parseNotify(msg.data);
     const worker = msg.pid > 0 ? this.owner(msg.pid) : undefined;
+    if (worker && fields.has(HANDOVER_OFFER)) {
+      // Connections a draining worker hands over: the relay owns (forwards, then closes) the fds.
+      this.handover.offer(worker, fields.get(HANDOVER_OFFER), msg.fds);
+      return;
+    }
+    // FDSTORE=1 is not supported yet: close what was passed so no fd leaks into the holder.
+    for (const fd of msg.fds) { try { closeFd(fd); } catch { /* already closed */ } }
+    if (worker && this.handover.reply(worker, fields)) return;
     if (!worker) {
       this.log.warn({ senderPid: msg.pid, uid: msg.uid, message: msg.data.toString('utf8').slice(0, 200) },
         'ignored sd_notify message from a process that is not one of our workers');

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { HANDOVER_ADDRESS_PREFIX, HANDOVER_ANNOUNCE, MAX_UNIX_PATH_BYTES } from '@holdfast/native';
 import { HoldfastError } from './errors.js';
 import type { ChildHandle, ProcessHost } from './process-host.js';
 import type { WorkerState } from './service-state.js';
@@ -57,6 +58,8 @@ export class Worker extends EventEmitter {
   restarts = 0;
   /** The signal {@link drain} sends (`--kill-signal`); the worker gets its name in HOLDFAST_KILL_SIGNAL. */
   killSignal: NodeJS.Signals = 'SIGTERM';
+  /** Where this worker adopts handed-over connections (its X_HOLDFAST_ADOPT announcement); null: it cannot. */
+  adoptAddress: string | null = null;
 
   constructor(private readonly host: ProcessHost, child: ChildHandle, generation: number, readonly slot = 0) {
     super();
@@ -80,7 +83,8 @@ export class Worker extends EventEmitter {
 
   /**
    * Apply one parsed sd_notify(3) message from this worker (or a descendant).
-   * Honours READY=1, STATUS=, MAINPID=, WATCHDOG=1, WATCHDOG=trigger, WATCHDOG_USEC=.
+   * Honours READY=1, STATUS=, MAINPID=, WATCHDOG=1, WATCHDOG=trigger, WATCHDOG_USEC=, and X_HOLDFAST_ADOPT=
+   * (the worker can adopt handed-over connections at that abstract address; see handover-relay.ts).
    */
   handleNotify(fields: Map<string, string>): void {
     const usec = fields.get('WATCHDOG_USEC');
@@ -90,6 +94,8 @@ export class Worker extends EventEmitter {
     else if ((wd === '1' || usec) && this.state !== 'starting') this.petWatchdog();
     const status = fields.get('STATUS');
     if (status !== undefined) { this.statusText = status; this.emit('status', status); }
+    const adopt = fields.get(HANDOVER_ANNOUNCE);
+    if (adopt && adopt.startsWith(HANDOVER_ADDRESS_PREFIX) && Buffer.byteLength(adopt) <= MAX_UNIX_PATH_BYTES) this.adoptAddress = adopt;
     const mainPid = fields.get('MAINPID');
     if (mainPid && /^\d+$/.test(mainPid)) this.mainPid = Number(mainPid);
     if (fields.get('READY') === '1' && this.state === 'starting') {

@@ -82,7 +82,7 @@ export class DgramDrain implements Drainable {
     return {
       name: this.name, kind: this.kind, ...(this.fd === undefined ? {} : { fd: this.fd }),
       durationMs: Date.now() - started, connectionsAtStart: 0, inFlightAtStart: 0, requestsDuringDrain: 0,
-      closedUnused: 0, closedIdle: 0, forced, cut,
+      closedUnused: 0, closedIdle: 0, handedOver: 0, forced, cut,
     };
   }
 }

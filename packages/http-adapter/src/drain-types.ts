@@ -51,6 +51,8 @@ export interface TargetReport {
   closedUnused: number;
   /** HTTP/1.1 keep-alive connections the drain ended after they stayed idle past the advertised hint. */
   closedIdle: number;
+  /** Connections handed over to the next generation (adopted by the worker that replaced this one). */
+  handedOver: number;
   /** Whether the deadline (or a second SIGTERM) cut this target short. */
   forced: boolean;
   cut: CutCounts;

@@ -1,8 +1,17 @@
 /**
  * Graceful drain of an HTTP/1.1 server (node http/https, fastify's, express's or koa's server) that no
- * client can tell happened: stop accepting, finish what is in flight, answer every later request with
- * `Connection: close`, close silent connections at once, and never close an idle keep-alive connection
- * before the advertised `Keep-Alive: timeout=` hint (plus a margin) has passed.
+ * client can tell happened. Two ways, chosen per connection:
+ *
+ * - Hand-over (plain HTTP/1.1 under a holdfast holder whose successor can adopt): every idle connection (no
+ *   request in progress, none partly read, nothing queued to write; silent never-used ones too) stops being
+ *   read and its fd goes to the worker that replaces this one (handover-channel.ts), which adopts it as if it
+ *   had just accepted it; a connection busy at the drain goes when its response has finished. Our copy is
+ *   destroyed only once the successor confirmed (never shutdown(2): no FIN). The client notices nothing.
+ * - Otherwise (TLS, upgraded connections, `holdfast stop`, a successor that refused or did not answer): stop
+ *   accepting, finish what is in flight, answer later requests with `Connection: close` (with pipelining, only
+ *   the last response received says close, so every request read is answered), close silent connections
+ *   after a short grace, and never close an idle keep-alive connection before the advertised
+ *   `Keep-Alive: timeout=` hint (plus a margin) has passed.
  *
  * Node 20 pitfalls this avoids:
  * - `server.close()` also resets idle keep-alive connections; under load a connection between two requests
@@ -18,10 +27,13 @@ import type * as http from 'node:http';
 import type * as https from 'node:https';
 import * as net from 'node:net';
 import type { Socket } from 'node:net';
-import { aborted, runHook, type DrainHook, type Drainable, type TargetKind, type TargetReport } from './drain-types.js';
+import * as tls from 'node:tls';
+import { runHook, type DrainHook, type Drainable, type TargetKind, type TargetReport } from './drain-types.js';
 import { closeSilentAfterGrace } from './silent-connections.js';
 import { advertiseHint, KEEP_ALIVE_MARGIN_MS, type KeepAliveTimers } from './keep-alive.js';
-
+import { ConnectionTracker } from './connection-tracker.js';
+import { handoverChannel, type HandoverChannel } from './handover-channel.js';
+import { activeParsers, adoptConnection, fdOf, idleHttpConnection, nothingToWrite, pauseReading, resumeReading } from './connection-handover.js';
 
 /** WebSocket close code sent to `ws` clients by the default drain: 1001 "going away" (RFC 6455 §7.4.1). */
 export const WS_GOING_AWAY = 1001;
@@ -44,7 +56,7 @@ function webSocketOf(socket: object): WsLike | undefined {
 
 /** Per request-socket state (the TLS socket for https). */
 interface SocketState {
-  /** Responses not yet finished. */
+  /** Responses not yet finished, in request order. */
   pending: Set<http.ServerResponse>;
   /** Date.now() when the last response finished (0: none yet). */
   lastDone: number;
@@ -54,18 +66,23 @@ interface SocketState {
   timer?: NodeJS.Timeout;
 }
 
+/** 'serving' until the drain; then 'handover' while the successor adopts, 'close' once it cannot (or never could). */
+type Mode = 'serving' | 'handover' | 'close';
+
 /** Connection and request tracking for one http/https server, installed before it listens. */
 export class HttpDrain implements Drainable {
-  /** Every accepted connection (raw TCP/unix socket; for https the socket under TLS). */
-  private readonly connections = new Set<Socket>();
+  private readonly tracker: ConnectionTracker;
   /** Request sockets that carried at least one request (TLS sockets for https). */
   private readonly sockets = new Map<Socket, SocketState>();
   /** Sockets handed to an 'upgrade' listener (WebSocket): the app (onDrain) or the ws default ends them. */
   private readonly upgraded = new Set<Socket>();
-  private draining = false;
-  private requestsDuringDrain = 0;
-  private closedIdle = 0;
-  private onEmpty: (() => void) | undefined;
+  /** Idle connections no longer read, waiting for the next batch to the successor. */
+  private readonly queued = new Set<Socket>();
+  private readonly channel: HandoverChannel | null;
+  private mode: Mode = 'serving';
+  private flushScheduled = false;
+  private readonly graces: Promise<void>[] = [];
+  private readonly counts = { requestsDuringDrain: 0, closedIdle: 0, closedUnused: 0, handedOver: 0 };
 
   constructor(
     readonly server: http.Server | https.Server,
@@ -75,13 +92,14 @@ export class HttpDrain implements Drainable {
     private readonly timers: KeepAliveTimers,
     private readonly app?: FastifyLike,
     private readonly closeWebSockets = true,
+    handover = true,
   ) {
-    server.on('connection', (socket: Socket) => {
-      this.connections.add(socket);
-      socket.once('close', () => {
-        this.connections.delete(socket);
-        if (this.connections.size === 0) this.onEmpty?.();
-      });
+    this.tracker = new ConnectionTracker(server);
+    // TLS cannot move (the session keys stay here); a fallback-bound server has no holder to hand over through.
+    this.channel = handover && fd !== undefined && !(server instanceof tls.Server) ? handoverChannel() : null;
+    this.channel?.addAdopter(name, (connectionFd) => {
+      if (this.mode !== 'serving' || !server.listening) throw new Error(`server "${name}" is draining`);
+      adoptConnection(server, connectionFd);
     });
     // Prepended so that the mark is on the response before the app (fastify's handler included) writes headers.
     server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res));
@@ -93,10 +111,16 @@ export class HttpDrain implements Drainable {
     });
   }
 
+  /** The live set of connections (for onDrain). */
+  get connections(): ReadonlySet<Socket> {
+    return this.tracker.connections;
+  }
+
   private forget(socket: Socket): void {
     const state = this.sockets.get(socket);
     if (state?.timer) clearTimeout(state.timer);
     this.sockets.delete(socket);
+    this.queued.delete(socket);
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -112,9 +136,9 @@ export class HttpDrain implements Drainable {
     }
     state.pending.add(res);
     advertiseHint(res, this.timers.hint);
-    if (this.draining) {
-      this.requestsDuringDrain++;
-      closeAfter(res);
+    if (this.mode !== 'serving') {
+      this.counts.requestsDuringDrain++;
+      this.decideAtHeaders(res, state);
     }
     const s = state;
     const done = (): void => {
@@ -122,11 +146,90 @@ export class HttpDrain implements Drainable {
       if (s.pending.size > 0) return;
       s.lastDone = Date.now();
       s.bytesAtDone = socket.bytesRead;
-      // A response whose headers were out before the drain began kept the connection alive: end it as idle.
-      if (this.draining && !socket.destroyed) this.scheduleIdleClose(socket, s);
+      if (socket.destroyed) return;
+      if (this.mode === 'handover') this.offerWhenIdle(socket);
+      // A response whose headers were out before we knew it kept the connection alive: end it as idle.
+      else if (this.mode === 'close') this.scheduleIdleClose(socket, s);
     };
     res.once('finish', done);
     res.once('close', done);
+  }
+
+  /**
+   * Decide `Connection: close` when the response's headers are written, not before: by then we know whether
+   * the connection is being handed over, and whether a later pipelined request was read (then this one stays
+   * keep-alive: Node would drop the responses queued behind a closing one, RFC 9112 §9.3.2).
+   */
+  private decideAtHeaders(res: http.ServerResponse, state: SocketState): void {
+    if (res.headersSent) return;
+    const writeHead = res.writeHead;
+    const drain = this;
+    res.writeHead = function (this: http.ServerResponse, ...args: unknown[]) {
+      if (drain.mode === 'close' && last(state.pending) === res) res.shouldKeepAlive = false;
+      return (writeHead as (...a: unknown[]) => http.ServerResponse).apply(this, args);
+    } as typeof res.writeHead;
+  }
+
+  /** Handover mode: once `socket` is idle, stop reading it and queue it for the next batch. */
+  private offerWhenIdle(socket: Socket): void {
+    if (this.upgraded.has(socket) || this.queued.has(socket)) return;
+    if (!idleHttpConnection(socket, activeParsers(this.server))) {
+      // Idle but for bytes still being written: try again once they are out. Otherwise a request is in
+      // progress, and its response's end brings us back here.
+      if (!socket.destroyed && !nothingToWrite(socket)) socket.once('drain', () => { if (this.mode === 'handover') this.offerWhenIdle(socket); });
+      return;
+    }
+    pauseReading(socket);
+    this.queued.add(socket);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Offer the queued connections in one batch; release what was adopted, drain here what was not. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = [...this.queued].filter((socket) => !socket.destroyed && fdOf(socket) !== undefined);
+    this.queued.clear();
+    if (batch.length === 0 || !this.channel) return;
+    void this.channel.offer(this.name, batch.map((socket) => ({ fd: fdOf(socket)! }))).then((adopted) => {
+      batch.forEach((socket, i) => {
+        if (adopted[i]) {
+          this.counts.handedOver++;
+          this.forget(socket);
+          // Our copy only: the successor holds the connection, so this sends no FIN (Node never calls shutdown(2) here).
+          socket.destroy();
+        }
+      });
+      const kept = batch.filter((_, i) => !adopted[i]);
+      if (kept.length > 0) this.closeMode(kept);
+    });
+  }
+
+  /** From now on drain here: `Connection: close`, idle connections end after the hint, silent ones after a grace. */
+  private closeMode(paused: Socket[] = []): void {
+    const first = this.mode !== 'close';
+    this.mode = 'close';
+    for (const socket of [...paused, ...this.queued]) resumeReading(socket);
+    this.queued.clear();
+    if (!first) {
+      for (const socket of paused) this.endWhenIdle(socket);
+      return;
+    }
+    for (const socket of this.tracker.connections) this.endWhenIdle(socket);
+  }
+
+  /** Close mode, for one connection: silent ones after a grace, idle ones after the hint, busy ones by their response. */
+  private endWhenIdle(socket: Socket): void {
+    if (socket.destroyed || this.upgraded.has(socket)) return;
+    const state = this.sockets.get(socket);
+    if (!state) {
+      if (socket.bytesRead === 0) this.graces.push(closeSilentAfterGrace([socket]).then((n) => { this.counts.closedUnused += n; }));
+      return;
+    }
+    for (const res of state.pending) this.decideAtHeaders(res, state);
+    if (state.pending.size === 0) this.scheduleIdleClose(socket, state);
   }
 
   /** End `socket` once it has been idle for min(keepAliveTimeout, hint + margin) since its last response. */
@@ -138,7 +241,7 @@ export class HttpDrain implements Drainable {
       delete state.timer;
       // A request in flight, or bytes of the next one already read: not idle, its response says close.
       if (state.pending.size > 0 || socket.bytesRead !== state.bytesAtDone || socket.destroyed) return;
-      this.closedIdle++;
+      this.counts.closedIdle++;
       socket.end();
       socket.once('end', () => socket.destroy());
       setTimeout(() => socket.destroy(), 1000).unref();
@@ -153,33 +256,26 @@ export class HttpDrain implements Drainable {
 
   async drain(signal: AbortSignal, deadline: number, onDrain: DrainHook | undefined): Promise<TargetReport> {
     const started = Date.now();
-    this.draining = true;
-    const connectionsAtStart = this.connections.size;
+    const connectionsAtStart = this.tracker.size;
     const inFlightAtStart = this.inFlightCount();
+    this.channel?.removeAdopter(this.name);
 
     // Stop accepting only. This closes our copy of the fd; the holder keeps the socket and its accept
     // queue (invariant 1). NOT server.close(): in Node 20 it also resets idle keep-alive connections.
     if (this.server.listening) net.Server.prototype.close.call(this.server);
 
-    // In-flight responses whose headers are not out yet will say Connection: close and end the connection;
-    // idle keep-alive connections end once every client that honours the hint has left (never at once:
-    // that would race a client writing its next request).
-    for (const [socket, state] of this.sockets) {
-      for (const res of state.pending) closeAfter(res);
-      if (state.pending.size === 0) this.scheduleIdleClose(socket, state);
+    if (this.channel) {
+      // Hand-over: every idle connection now (silent ones included, no grace needed: unread bytes stay in the
+      // kernel for the successor); busy ones when their response ends. A refusal switches to close mode.
+      this.mode = 'handover';
+      for (const [socket, state] of this.sockets) for (const res of state.pending) this.decideAtHeaders(res, state);
+      for (const socket of this.tracker.connections) this.offerWhenIdle(socket);
+    } else {
+      this.closeMode();
     }
 
-    // Accepted but silent connections (speculative pre-connects) are closed at once, after a grace that
-    // lets a request already in the kernel queue be read: a timer phase, then a poll phase, then check.
-    let closedUnused = 0;
-    const unused = closeSilentAfterGrace(this.connections).then((n) => { closedUnused = n; });
-
-    const empty = new Promise<void>((resolve) => {
-      if (this.connections.size === 0) resolve();
-      else this.onEmpty = resolve;
-    });
     void (async () => {
-      await runHook(onDrain, { name: this.name, kind: this.kind, target: this.app ?? this.server, connections: this.connections, signal, deadline });
+      await runHook(onDrain, { name: this.name, kind: this.kind, target: this.app ?? this.server, connections: this.tracker.connections, signal, deadline });
       // Default for `ws`: a close frame 1001 "going away" to every WebSocket the hook left open.
       if (this.closeWebSockets) {
         for (const socket of this.upgraded) {
@@ -189,22 +285,12 @@ export class HttpDrain implements Drainable {
       }
     })();
 
-    await Promise.race([Promise.all([empty, unused]), aborted(signal)]);
-    this.onEmpty = undefined;
+    const cutRequests = (): number => this.inFlightCount();
+    let inFlightLeft = 0;
+    const cutConnections = await this.tracker.settle(signal, [], () => { inFlightLeft = cutRequests(); });
+    await Promise.all(this.graces);
     for (const state of this.sockets.values()) if (state.timer) clearTimeout(state.timer);
-
-    const forced = this.connections.size > 0;
-    const cut = { connections: 0, requests: 0 };
-    if (forced) {
-      cut.connections = this.connections.size;
-      cut.requests = this.inFlightCount();
-      for (const socket of this.connections) socket.destroy();
-    }
-    return {
-      name: this.name, kind: this.kind, ...(this.fd === undefined ? {} : { fd: this.fd }),
-      durationMs: Date.now() - started, connectionsAtStart, inFlightAtStart,
-      requestsDuringDrain: this.requestsDuringDrain, closedUnused, closedIdle: this.closedIdle, forced, cut,
-    };
+    return this.tracker.report(this, started, { connectionsAtStart, inFlightAtStart, ...this.counts }, cutConnections, inFlightLeft);
   }
 
   /** fastify: run its onClose hooks now that no connection is left (so return503OnClosing never fires). */
@@ -213,8 +299,8 @@ export class HttpDrain implements Drainable {
   }
 }
 
-/** Make `res` say `Connection: close` and end its connection after it, if its headers are not out yet. */
-function closeAfter(res: http.ServerResponse): void {
-  // Node writes `Connection: close` and ends the socket after the response when shouldKeepAlive is false.
-  if (!res.headersSent) res.shouldKeepAlive = false;
+function last<T>(set: Set<T>): T | undefined {
+  let out: T | undefined;
+  for (const v of set) out = v;
+  return out;
 }

@@ -14,8 +14,9 @@
  */
 import type * as http2 from 'node:http2';
 import * as net from 'node:net';
-import { aborted, runHook, type DrainHook, type Drainable, type TargetReport } from './drain-types.js';
+import { runHook, type DrainHook, type Drainable, type TargetReport } from './drain-types.js';
 import { closeSilentAfterGrace } from './silent-connections.js';
+import { ConnectionTracker } from './connection-tracker.js';
 
 /** Largest stream id: GOAWAY with it tells the client to stop opening streams without refusing any (ms: n/a). */
 const SHUTDOWN_NOTICE_STREAM_ID = 2 ** 31 - 1;
@@ -26,20 +27,13 @@ type H2Server = http2.Http2Server | http2.Http2SecureServer;
 
 export class Http2Drain implements Drainable {
   readonly kind = 'http2' as const;
-  private readonly connections = new Set<net.Socket>();
+  private readonly tracker: ConnectionTracker;
   private readonly sessions = new Map<http2.ServerHttp2Session, { streams: number }>();
   private draining = false;
   private streamsDuringDrain = 0;
-  private onEmpty: (() => void) | undefined;
 
   constructor(readonly server: H2Server, readonly name: string, readonly fd: number | undefined) {
-    server.on('connection', (socket: net.Socket) => {
-      this.connections.add(socket);
-      socket.once('close', () => {
-        this.connections.delete(socket);
-        if (this.connections.size === 0) this.onEmpty?.();
-      });
-    });
+    this.tracker = new ConnectionTracker(server);
     server.on('session', (session: http2.ServerHttp2Session) => {
       const state = { streams: 0 };
       this.sessions.set(session, state);
@@ -81,7 +75,7 @@ export class Http2Drain implements Drainable {
   async drain(signal: AbortSignal, deadline: number, onDrain: DrainHook | undefined): Promise<TargetReport> {
     const started = Date.now();
     this.draining = true;
-    const connectionsAtStart = this.connections.size;
+    const connectionsAtStart = this.tracker.size;
     const inFlightAtStart = this.streamCount();
     // Stop accepting only (Http2Server#close would also be fine on Node 20, but newer Nodes close sessions
     // with a single GOAWAY, which refuses streams in flight).
@@ -89,27 +83,15 @@ export class Http2Drain implements Drainable {
     for (const session of this.sessions.keys()) this.goAway(session);
 
     let closedUnused = 0;
-    const unused = closeSilentAfterGrace(this.connections).then((n) => { closedUnused = n; });
-    const empty = new Promise<void>((resolve) => {
-      if (this.connections.size === 0) resolve();
-      else this.onEmpty = resolve;
-    });
-    void runHook(onDrain, { name: this.name, kind: this.kind, target: this.server, connections: this.connections, signal, deadline });
-    await Promise.race([Promise.all([empty, unused]), aborted(signal)]);
-    this.onEmpty = undefined;
-
-    const forced = this.connections.size > 0;
-    const cut = { connections: 0, requests: 0 };
-    if (forced) {
-      cut.connections = this.connections.size;
-      cut.requests = this.streamCount();
+    const unused = closeSilentAfterGrace(this.tracker.connections).then((n) => { closedUnused = n; });
+    void runHook(onDrain, { name: this.name, kind: this.kind, target: this.server, connections: this.tracker.connections, signal, deadline });
+    let cutStreams = 0;
+    const cut = await this.tracker.settle(signal, [unused], () => {
+      cutStreams = this.streamCount();
       for (const session of this.sessions.keys()) session.destroy();
-      for (const socket of this.connections) socket.destroy();
-    }
-    return {
-      name: this.name, kind: this.kind, ...(this.fd === undefined ? {} : { fd: this.fd }),
-      durationMs: Date.now() - started, connectionsAtStart, inFlightAtStart,
-      requestsDuringDrain: this.streamsDuringDrain, closedUnused, closedIdle: 0, forced, cut,
-    };
+    });
+    return this.tracker.report(this, started, {
+      connectionsAtStart, inFlightAtStart, requestsDuringDrain: this.streamsDuringDrain, closedUnused, closedIdle: 0, handedOver: 0,
+    }, cut, cutStreams);
   }
 }

@@ -35,3 +35,4 @@ export { DEFAULT_KEEP_ALIVE_HINT_MS, KEEP_ALIVE_MARGIN_MS, type KeepAliveTimers,
 export { holdfastPlugin, holdfastPlugin as fastifyPlugin, type HoldfastDecoration } from './fastify-plugin.js';
 export { DGRAM_QUIET_MS } from './dgram.js';
 export { loadNative, type NativeApi, type FdInfo } from './native.js';
+export type { NetHandover } from './net-drain.js';

@@ -1,8 +1,8 @@
 /**
  * The only place this package touches `@holdfast/native`. The protocol's names and parsers come from its pure
  * module (`@holdfast/native/protocol`: no binary, any OS), so the worker side reads LISTEN_* exactly as the holder
- * writes them. The addon (fd inspection and close-on-exec for inherited fds, the AF_UNIX datagram of sd_notify,
- * the parent-death guard, the fd checks) is loaded only when needed, by loadNative(): a process with no inherited
+ * writes them. The addon (fd inspection and close-on-exec for inherited fds, the AF_UNIX datagrams of sd_notify
+ * and of the connection hand-over, the parent-death guard, the fd checks) is loaded only when needed, by loadNative(): a process with no inherited
  * fds, no NOTIFY_SOCKET and no holder (standalone, on any OS) never loads it, and serve() binds its fallback
  * address with no native code at all.
  *
@@ -15,12 +15,16 @@ import { HoldfastAdapterError } from './errors.js';
 
 export {
   describeInvalidListenEnv, parseListenEnv, unsetListenEnv, SD_LISTEN_FDS_START, DEFAULT_BACKLOG, ENV, HOLDFAST_ENV,
+  HANDOVER_ADDRESS_PREFIX, HANDOVER_ADOPTED, HANDOVER_ANNOUNCE, HANDOVER_DELIVER, HANDOVER_MAX_FDS,
+  HANDOVER_MAX_PAYLOAD_BYTES, HANDOVER_OFFER, HANDOVER_REASON, HANDOVER_REFUSED, HANDOVER_REPLY_TIMEOUT_MS,
+  parseHandoverBatch, type HandoverBatch,
 } from '@holdfast/native/protocol';
-export type { FdInfo, FdExpectation } from '@holdfast/native';
+export type { FdInfo, FdExpectation, NotifyMessage } from '@holdfast/native';
 
 /** What the adapter uses of the addon side of @holdfast/native. */
 export type NativeApi = Pick<typeof NativeModule,
-  'inspectFd' | 'setCloexec' | 'notifySend' | 'armParentDeathGuard' | 'fdMismatch' | 'describeFd' | 'describeExpectation'>;
+  'inspectFd' | 'setCloexec' | 'notifySend' | 'armParentDeathGuard' | 'fdMismatch' | 'describeFd' | 'describeExpectation' |
+  'closeFd' | 'NotifySocket'>;
 
 const require = createRequire(import.meta.url);
 let loaded: NativeApi | undefined;

@@ -19,7 +19,7 @@ import type { DrainHook, Drainable, TargetKind } from './drain-types.js';
 import { HttpDrain, type FastifyLike } from './http-drain.js';
 import { Http2Drain } from './http2-drain.js';
 import { resolveKeepAlive } from './keep-alive.js';
-import { NetDrain } from './net-drain.js';
+import { NetDrain, type NetHandover } from './net-drain.js';
 import { DgramDrain } from './dgram.js';
 import { validateWarmup, warmUp, warmupFromEnv, type WarmupOptions } from './warmup.js';
 
@@ -66,6 +66,14 @@ export interface ServeOptions {
    * what the holder set with `--warmup` (HOLDFAST_WARMUP), else none; `false` turns that off.
    */
   warmup?: WarmupOptions | false;
+  /**
+   * Connection hand-over at drain, under a holdfast holder whose replacing worker can adopt (see
+   * docs/adapters.md). HTTP/1.1 (http, fastify, express, koa): true (default) moves every idle keep-alive
+   * connection, and each busy one once its response ends, to the next generation; false drains them here.
+   * TLS, HTTP/2 and upgraded connections are always drained here. Raw net servers: off unless given a
+   * NetHandover ({ serialize(socket) -> state, adopt(socket, state) }).
+   */
+  handover?: boolean | NetHandover;
 }
 
 /** What serve() attached. */
@@ -155,6 +163,10 @@ function validate(options: ServeOptions): { backlog: number; drainTimeout: numbe
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) bad('name', options.name, 'a non-empty LISTEN_FDNAMES entry');
   if (options.onDrain !== undefined && typeof options.onDrain !== 'function') bad('onDrain', typeof options.onDrain, 'a function');
   if (options.closeWebSockets !== undefined && typeof options.closeWebSockets !== 'boolean') bad('closeWebSockets', options.closeWebSockets, 'a boolean');
+  const h = options.handover as Partial<NetHandover> | boolean | undefined;
+  if (h !== undefined && typeof h !== 'boolean' && (typeof h !== 'object' || h === null || typeof h.serialize !== 'function' || typeof h.adopt !== 'function')) {
+    bad('handover', typeof h === 'object' && h !== null ? `{${Object.keys(h).join(', ')}}` : h, 'a boolean, or { serialize(socket), adopt(socket, state) } for a net server');
+  }
   return { backlog, drainTimeout };
 }
 
@@ -272,11 +284,11 @@ export async function attach(target: ServeTarget, options: ServeOptions, insideR
   // Track before listening, so that no connection escapes the drain.
   let drainable: Drainable;
   if (kind === 'dgram') drainable = new DgramDrain(target as dgram.Socket, name, fd);
-  else if (kind === 'net') drainable = new NetDrain(server!, name, fd);
+  else if (kind === 'net') drainable = new NetDrain(server!, name, fd, typeof options.handover === 'object' ? options.handover : undefined);
   else if (kind === 'http2') drainable = new Http2Drain(server as http2.Http2Server, name, fd);
   else {
     const timers = resolveKeepAlive(server as http.Server, options);
-    drainable = new HttpDrain(server as http.Server, name, fd, kind, timers, kind === 'fastify' ? (target as FastifyLike) : undefined, options.closeWebSockets !== false);
+    drainable = new HttpDrain(server as http.Server, name, fd, kind, timers, kind === 'fastify' ? (target as FastifyLike) : undefined, options.closeWebSockets !== false, options.handover !== false);
   }
 
   if (kind === 'fastify' && !insideReady) await (target as FastifyLike).ready();

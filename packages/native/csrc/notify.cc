@@ -10,10 +10,11 @@ static Napi::Value Fail(Napi::Env env, int err, const char* syscall) {
   return out;
 }
 
-// notifySend(addrBytes, payload, fds[]) -> 0 | { errno, syscall }
+// notifySend(addrBytes, payload, fds[], nonblocking?) -> 0 | { errno, syscall }
 // One datagram, like sd_pid_notify_with_fds(3): a fresh CLOEXEC AF_UNIX SOCK_DGRAM
 // socket, sendmsg to the address (no connect), SCM_RIGHTS when fds are given, close.
-// The socket is blocking, as in sd_notify: a full receive queue makes us wait, not lose READY=1.
+// Blocking by default, as in sd_notify: a full receive queue makes us wait, not lose READY=1.
+// nonblocking (MSG_DONTWAIT): a full queue fails with EAGAIN instead (the holder never waits on a worker).
 Napi::Value NotifySend(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto addr = BufArg(info, 0);
@@ -23,6 +24,7 @@ Napi::Value NotifySend(const Napi::CallbackInfo& info) {
     Napi::Array arr = info[2].As<Napi::Array>();
     for (uint32_t i = 0; i < arr.Length(); i++) fds.push_back(arr.Get(i).As<Napi::Number>().Int32Value());
   }
+  bool nonblocking = info.Length() > 3 && info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
   struct sockaddr_un sun;
   int alen = FillUnixAddr(addr.Data(), addr.Length(), &sun);
   if (alen < 0) return Fail(env, -alen, "sendmsg");
@@ -51,7 +53,7 @@ Napi::Value NotifySend(const Napi::CallbackInfo& info) {
     memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
   }
   ssize_t r;
-  do r = sendmsg(s, &msg, MSG_NOSIGNAL);
+  do r = sendmsg(s, &msg, MSG_NOSIGNAL | (nonblocking ? MSG_DONTWAIT : 0));
   while (r < 0 && errno == EINTR);
   int err = errno;
   close(s);

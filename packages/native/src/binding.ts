@@ -101,7 +101,7 @@ export interface NativeBinding {
   dupCloexec(fd: number, minFd: number): number;
   inspect(fd: number): Raw<RawFdInfo>;
   peerCred(fd: number): Raw<{ pid: number; uid: number; gid: number }>;
-  notifySend(addr: Buffer, payload: Buffer, fds: number[]): 0 | RawFailure;
+  notifySend(addr: Buffer, payload: Buffer, fds: number[], nonblocking?: boolean): 0 | RawFailure;
   /** waitpid(pid, WNOHANG): pid when reaped, 0 while it runs, -errno. */
   reapChild(pid: number): number;
   /** Start the parent-death guard thread; 0, or -ESRCH if the parent is already gone. */

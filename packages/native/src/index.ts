@@ -18,6 +18,7 @@ export {
   SD_LISTEN_FDS_START, MAX_UNIX_PATH_BYTES, ENV, HOLDFAST_ENV, DEFAULT_BACKLOG, PER_PROCESS_ENV, parseListenEnv, unsetListenEnv,
   describeInvalidListenEnv, type ListenEnv, type ListenEnvFd,
 } from './protocol.js';
+export * from './handover-protocol.js';
 export {
   fdMismatch, describeFd, describeExpectation, isSocket, isSocketInet, isSocketUnix, isFifo, isSpecial, isMessageQueue,
   type FdExpectation, type FamilyExpectation,

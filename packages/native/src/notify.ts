@@ -19,12 +19,14 @@ const C = native.constants;
  *
  * @param socketPath filesystem path or '@name' (abstract), e.g. process.env.NOTIFY_SOCKET.
  * @param payload newline-separated assignments, e.g. 'READY=1\nSTATUS=serving' (string is sent as UTF-8).
- * @param fds fds to pass (FDSTORE=1); the receiver gets duplicates, the caller keeps its own.
+ * @param fds fds to pass (FDSTORE=1, a connection hand-over); the receiver gets duplicates, the caller keeps its own.
+ * @param options.nonblocking MSG_DONTWAIT: a full receive queue fails at once with EAGAIN instead of waiting
+ *   (the holder uses it so that a stuck worker never blocks it).
  * @throws TypeError ERR_INVALID_ARG_VALUE for a bad path (empty, > 107 bytes), payload or fd.
  * @throws a Node-shaped system error with `syscall` 'socket' or 'sendmsg' and `address` = socketPath,
  *   e.g. `sendmsg ECONNREFUSED /run/holdfast/notify` (nobody bound) or ENOENT (no such path).
  */
-export function notifySend(socketPath: string, payload: string | Buffer, fds?: number[]): void {
+export function notifySend(socketPath: string, payload: string | Buffer, fds?: number[], options: { nonblocking?: boolean } = {}): void {
   const addr = encodeUnixAddress('notifySend', 'socketPath', socketPath);
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) {
     throw invalidArg('notifySend', 'payload', payload, 'a string or a Buffer');
@@ -34,7 +36,7 @@ export function notifySend(socketPath: string, payload: string | Buffer, fds?: n
     fds.forEach((fd, i) => assertFd('notifySend', fd, `fds[${i}]`));
   }
   const data = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-  const r = native.notifySend(addr, data, fds ?? []);
+  const r = native.notifySend(addr, data, fds ?? [], options.nonblocking === true);
   if (r !== 0) throw systemError(r.errno, r.syscall, { address: socketPath });
 }
 

@@ -76,6 +76,8 @@ export const HOLDFAST_ENV = {
    * fd (accept nothing) until the holder sends PROMOTE_SIGNAL.
    */
   STANDBY: 'HOLDFAST_STANDBY',
+  /** '0': the worker neither offers nor adopts connections at a reload (handover-protocol.ts); the drain keeps them. */
+  HANDOVER: 'HOLDFAST_HANDOVER',
 } as const;
 
 /** Header every warm-up request carries (value '1'), so an app's metrics and logs can leave them out. */
@@ -192,3 +194,6 @@ export const PER_PROCESS_ENV: readonly string[] = [
   ENV.LISTEN_PID, ENV.LISTEN_PIDFDID, ENV.LISTEN_FDS, ENV.LISTEN_FDNAMES, ENV.NOTIFY_SOCKET, ENV.WATCHDOG_USEC,
   ENV.WATCHDOG_PID, ENV.FDSTORE,
 ];
+
+// The connection hand-over's fields and limits (sd_notify-style, between a worker, its holder and its successor).
+export * from './handover-protocol.js';
