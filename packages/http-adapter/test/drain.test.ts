@@ -82,6 +82,29 @@ describe('drain on SIGTERM', () => {
     });
   }
 
+  it('5 pipelined requests in progress when the drain begins: all 5 answered, only the last says Connection: close', async () => {
+    const fd = openSocket({ family: 'inet', type: 'stream', host: '127.0.0.1', port: 0 }, 'http');
+    opened.push(fd);
+    const port = inspectFd(fd).port!;
+    const w = startWorker(fixture('http-hello.mjs'), { fds: [{ fd, name: 'http' }], notifier, env: { DRAIN_TIMEOUT: '10000' } });
+    await w.ready;
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    socket.setEncoding('utf8').on('data', (d: string) => (text += d));
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await new Promise((r) => socket.once('connect', r));
+    // Their handlers all run at once (Node emits every pipelined request); no response is written before SIGTERM.
+    socket.write('GET /slow?ms=600 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(5));
+    await sleep(200);
+    w.child.kill('SIGTERM');
+    await closed; // the server ends the connection after the last response
+    const heads = text.split('HTTP/1.1 ').slice(1);
+    expect(heads.map((h) => h.slice(0, 3))).toEqual(['200', '200', '200', '200', '200']);
+    expect(heads.map((h) => /connection: close/i.test(h))).toEqual([false, false, false, false, true]);
+    expect((await w.exited).code).toBe(0);
+  });
+
   it('a second SIGTERM cuts what is left and the cut is logged', async () => {
     const fd = openSocket({ family: 'inet', type: 'stream', host: '127.0.0.1', port: 0 }, 'http');
     opened.push(fd);
