@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installSignalCleanup, run, sleep, stopAll } from './lib/proc.mjs';
 import { BENCH, ROOT, startBare, startHoldfast, startNodemon, startPm2 } from './lib/systems.mjs';
-import { devSave, idleReloads, managerFootprint, reloadsUnderAutocannon, reloadsUnderUndici, sigkill, startHoldfastDev, startup, steady, udpSwaps } from './lib/phases.mjs';
+import { devSave, idleClientsDrain, idleReloads, managerFootprint, reloadsUnderAutocannon, reloadsUnderUndici, sigkill, startHoldfastDev, startup, steady, udpSwaps } from './lib/phases.mjs';
 import { BIN_MS } from './lib/load.mjs';
 import { fmt, spread, sum } from './lib/stats.mjs';
 import { chart } from './lib/svg.mjs';
@@ -36,7 +36,7 @@ const { values: opt } = parseArgs({
     docs: { type: 'boolean' },
   },
 });
-const SECTIONS = ['throughput', 'reload', 'undici', 'sigkill', 'dev', 'udp', 'soak'];
+const SECTIONS = ['throughput', 'reload', 'undici', 'handover', 'sigkill', 'dev', 'udp', 'soak'];
 const only = opt.only ? opt.only.split(',') : SECTIONS;
 for (const s of only) if (!SECTIONS.includes(s)) { console.error(`--only: unknown section ${JSON.stringify(s)}; expected some of ${SECTIONS.join(',')}`); process.exit(2); }
 if (opt.fault && opt.fault !== 'reload') { console.error(`--fault is ${JSON.stringify(opt.fault)}; expected reload`); process.exit(2); }
@@ -53,6 +53,8 @@ const cfg = {
   nodemonRestartsPerRun: Q ? 1 : 4,
   undiciReloadsPerRun: Q ? 1 : 4,
   undiciSystems: Q ? ['holdfast'] : ['holdfast', 'pm2', 'nodemon'],
+  handoverReloadsPerRun: Q ? 1 : 3, // old-generation exit with idle keep-alive clients, hand-over on and off
+  idleClients: 20,
   gapMs: Q ? 200 : 700,
   steadyMsBeforeReloads: Q ? 500 : 2000,
   devSavesPerRun: Q ? 1 : 3,
@@ -91,7 +93,7 @@ async function guarded(name, fn) {
 try {
   const needBare = want('throughput');
   const needPm2 = ['throughput', 'reload', 'undici', 'sigkill'].some(want);
-  const needHf = ['throughput', 'reload', 'undici', 'sigkill'].some(want);
+  const needHf = ['throughput', 'reload', 'undici', 'sigkill', 'handover'].some(want);
   const needNodemon = ['reload', 'dev'].some(want) || (want('undici') && cfg.undiciSystems.includes('nodemon'));
   log(`mode ${cfg.mode}: ${cfg.runs} run(s); sections ${only.join(',')}`);
   const sys = {};
@@ -99,6 +101,8 @@ try {
   const starting = [
     needBare && startBare().then((x) => { sys.bare = x; }),
     needHf && startHoldfast({ fault: opt.fault }).then((x) => { sys.holdfast = x; }),
+    // The same app and holder with the connection hand-over off (the drain closes idle connections itself).
+    want('handover') && startHoldfast({ env: { HOLDFAST_HANDOVER: '0' } }).then((x) => { sys.holdfastNoHandover = { ...x, name: 'holdfast (hand-over off)' }; }),
     needPm2 && startPm2().then((x) => { sys.pm2 = x; }),
     needNodemon && startNodemon().then((x) => { sys.nodemon = x; }),
   ].filter(Boolean);
@@ -145,6 +149,13 @@ try {
         R.undici[s] = await guarded(`undici ${s}`, () => reloadsUnderUndici(sys[s], cfg.undiciReloadsPerRun, cfg.gapMs));
       }
     }
+    if (want('handover')) {
+      R.handover = {};
+      for (const s of order(['holdfast', 'holdfastNoHandover'])) {
+        log(`run ${i + 1}: old-generation exit with ${cfg.idleClients} idle keep-alive clients: ${s}`);
+        R.handover[s] = await guarded(`handover ${s}`, () => idleClientsDrain(sys[s], cfg.idleClients, cfg.handoverReloadsPerRun));
+      }
+    }
     if (want('sigkill')) {
       R.sigkill = {};
       for (const s of order(['holdfast', 'pm2'])) {
@@ -167,7 +178,7 @@ try {
     }
   }
   if (dev) { extra.devMode = dev.mode; await dev.stop(); }
-  for (const s of ['nodemon', 'pm2', 'holdfast', 'bare']) if (sys[s]) await sys[s].stop();
+  for (const s of ['nodemon', 'pm2', 'holdfast', 'holdfastNoHandover', 'bare']) if (sys[s]) await sys[s].stop();
 
   if (want('udp')) { log(`UDP: ${cfg.udpSwaps} swaps at ${cfg.udpRate}/s`); extra.udp = await guarded('udp', () => udpSwaps(cfg.udpSwaps, cfg.udpRate)); }
   if (want('soak')) {
@@ -248,6 +259,15 @@ if (want('undici')) {
   }
   if (F.undici.holdfast.failed > 0) problem(`holdfast: ${F.undici.holdfast.failed} failed requests (undici keep-alive pool) during reloads`);
 }
+if (want('handover')) {
+  F.handover = {};
+  for (const s of ['holdfast', 'holdfastNoHandover']) {
+    const rs = per((R) => R.handover?.[s]).flat();
+    if (rs.some((r) => !r.ok)) problem(`${s}: a reload failed (hand-over phase)`);
+    F.handover[s] = { reloads: rs.length, oldExitMs: spread(rs.map((r) => r.drainMs).filter((x) => x !== null), 0), kept: sum(rs.map((r) => r.kept)), connections: sum(rs.map((r) => r.clients)) };
+  }
+  if (F.handover.holdfast.kept !== F.handover.holdfast.connections) problem(`holdfast: ${F.handover.holdfast.connections - F.handover.holdfast.kept} idle connections were not handed over`);
+}
 if (want('sigkill')) {
   F.sigkill = {};
   for (const s of ['holdfast', 'pm2']) {
@@ -296,6 +316,10 @@ if (F.failedPer100Reloads) {
 if (F.undici) {
   const c = (s) => { const f = F.undici[s]; return f ? `**${f.per100}** (${f.failed} of ${f.requests} in ${f.reloads} reloads${f.failed ? `: ${codes(f.errorCodes)}` : ''})` : 'not run'; };
   row(`same, cross-checked with an undici keep-alive Pool (${cfg.connections} connections)`, c('holdfast'), c('pm2'), c('nodemon'), 'every request accounted for: error or response');
+}
+if (F.handover) {
+  const c = (s) => { const f = F.handover[s]; return `**${v(f.oldExitMs, ' ms', 0)}**; ${f.kept} of ${f.connections} connections kept their local port`; };
+  row(`old generation's exit after SIGTERM, ${cfg.idleClients} idle keep-alive clients (node http.Agent keepAlive)`, `hand-over on: ${c('holdfast')}; off: ${c('holdfastNoHandover')}`, '—', '—', 'one request on each connection, `holdfast reload`, SIGTERM to exit as the holder logs it; then one more request on each: same local port = the connection moved to the new generation (off: the old one closes it after the Keep-Alive hint + 1 s)');
 }
 if (F.throughputRatio) {
   row('CPU time per request / bare node (lower is better)', v(F.throughputRatio.holdfast.cpuPerRequest), v(F.throughputRatio.pm2.cpuPerRequest), '—', `user+sys (/proc/PID/stat) of holder+worker / PM2 daemon+worker / the bare app, per completed request, ${cfg.steadySeconds} s at max rate; bare ${v(F.cpuUsPerRequest.bare, ' µs', 0)}, holdfast ${v(F.cpuUsPerRequest.holdfast, ' µs', 0)}, PM2 ${v(F.cpuUsPerRequest.pm2, ' µs', 0)}`);

@@ -44,6 +44,10 @@ describe('bench --quick', () => {
     // The product's claim, under both clients: a reload loses no request.
     expect(f.failedPer100Reloads.holdfast.per100).toBe(0);
     expect(f.undici.holdfast.failed).toBe(0);
+    // ... and with the connection hand-over, autocannon (which ignores Connection: close) has nothing unanswered.
+    expect(f.failedPer100Reloads.holdfast.unanswered).toBe(0);
+    expect(f.handover.holdfast.kept).toBe(f.handover.holdfast.connections);
+    expect(f.handover.holdfastNoHandover.kept).toBe(0);
     for (const s of ['holdfast', 'pm2']) {
       expect(f.throughputRatio[s].cpuPerRequest.median).toBeGreaterThan(0);
       expect(f.throughputRatio[s].rps.n).toBe(1);

@@ -203,3 +203,33 @@ export async function udpSwaps(swaps, rate = 5000) {
 
 /** Steady-state footprint of a manager process (holdfast holder / PM2 daemon). */
 export const managerFootprint = (pid) => footprint(pid);
+
+/**
+ * The old generation's exit after SIGTERM while `clients` keep-alive connections sit idle (node's
+ * `new http.Agent({ keepAlive: true })`: it never leaves an idle connection on its own). One request on each,
+ * a reload, then one more request on each. drainMs = SIGTERM to exit, as the holder logs it; kept = connections
+ * whose next request went out on the same local port (moved, not reopened).
+ */
+export async function idleClientsDrain(sys, clients, reloads) {
+  const http = await import('node:http');
+  const get = (agent) => new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: sys.port, path: '/', agent }, (res) => {
+      const localPort = res.socket.localPort;
+      res.resume().on('end', () => resolve(localPort));
+    }).on('error', reject);
+  });
+  const out = [];
+  for (let i = 0; i < reloads; i++) {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+    const before = new Set(await Promise.all(Array.from({ length: clients }, () => get(agent))));
+    const oldPid = await sys.workerPid();
+    const r = await sys.reload();
+    const line = new RegExp(`"pid":${oldPid},[^\\n]*"drainMs":(\\d+)`);
+    const drainMs = await until(() => { const m = line.exec(sys.holder.output); return m ? Number(m[1]) : false; }, { timeoutMs: 20_000, what: `drain of pid ${oldPid}` }).catch(() => null);
+    const after = await Promise.all(Array.from({ length: clients }, () => get(agent)));
+    agent.destroy();
+    out.push({ ok: r.ok, drainMs, kept: after.filter((p) => before.has(p)).length, clients });
+    await sleep(200);
+  }
+  return out;
+}

@@ -23,17 +23,22 @@
  *   deadline. Idle connections end at min(keepAliveTimeout, hint + KEEP_ALIVE_MARGIN_MS) after their last
  *   response instead (keep-alive.ts), when every client that honours the hint has already left.
  */
-import type * as http from 'node:http';
+import * as http from 'node:http';
 import type * as https from 'node:https';
 import * as net from 'node:net';
 import type { Socket } from 'node:net';
-import * as tls from 'node:tls';
 import { runHook, type DrainHook, type Drainable, type TargetKind, type TargetReport } from './drain-types.js';
 import { closeSilentAfterGrace } from './silent-connections.js';
 import { advertiseHint, KEEP_ALIVE_MARGIN_MS, type KeepAliveTimers } from './keep-alive.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import { handoverChannel, type HandoverChannel } from './handover-channel.js';
 import { activeParsers, adoptConnection, fdOf, idleHttpConnection, nothingToWrite, pauseReading, resumeReading } from './connection-handover.js';
+
+/**
+ * Requests a connection may start during a hand-over drain without ever becoming idle (a client that pipelines
+ * without pause) before it is drained here instead: its last pending response then says `Connection: close`.
+ */
+export const HANDOVER_PIPELINE_LIMIT = 32;
 
 /** WebSocket close code sent to `ws` clients by the default drain: 1001 "going away" (RFC 6455 §7.4.1). */
 export const WS_GOING_AWAY = 1001;
@@ -64,6 +69,10 @@ interface SocketState {
   bytesAtDone: number;
   /** Drain-time idle close timer. */
   timer?: NodeJS.Timeout;
+  /** Requests started during a hand-over drain while another was pending (pipelined). */
+  pipelinedDuringDrain: number;
+  /** Never became idle for the hand-over: drained here (Connection: close on its last pending response). */
+  closeHere?: boolean;
 }
 
 /** 'serving' until the drain; then 'handover' while the successor adopts, 'close' once it cannot (or never could). */
@@ -95,8 +104,9 @@ export class HttpDrain implements Drainable {
     handover = true,
   ) {
     this.tracker = new ConnectionTracker(server);
-    // TLS cannot move (the session keys stay here); a fallback-bound server has no holder to hand over through.
-    this.channel = handover && fd !== undefined && !(server instanceof tls.Server) ? handoverChannel() : null;
+    // Plain HTTP/1.1 only: TLS cannot move (https.Server is not an http.Server: the session keys stay here), and
+    // a fallback-bound server has no holder to hand over through.
+    this.channel = handover && fd !== undefined && server instanceof http.Server ? handoverChannel() : null;
     this.channel?.addAdopter(name, (connectionFd) => {
       if (this.mode !== 'serving' || !server.listening) throw new Error(`server "${name}" is draining`);
       adoptConnection(server, connectionFd);
@@ -127,7 +137,7 @@ export class HttpDrain implements Drainable {
     const socket = req.socket;
     let state = this.sockets.get(socket);
     if (!state) {
-      this.sockets.set(socket, (state = { pending: new Set(), lastDone: 0, bytesAtDone: 0 }));
+      this.sockets.set(socket, (state = { pending: new Set(), lastDone: 0, bytesAtDone: 0, pipelinedDuringDrain: 0 }));
       socket.once('close', () => this.forget(socket));
     }
     if (state.timer) {
@@ -138,6 +148,7 @@ export class HttpDrain implements Drainable {
     advertiseHint(res, this.timers.hint);
     if (this.mode !== 'serving') {
       this.counts.requestsDuringDrain++;
+      if (this.mode === 'handover' && state.pending.size > 1 && ++state.pipelinedDuringDrain > HANDOVER_PIPELINE_LIMIT) state.closeHere = true;
       this.decideAtHeaders(res, state);
     }
     const s = state;
@@ -147,9 +158,9 @@ export class HttpDrain implements Drainable {
       s.lastDone = Date.now();
       s.bytesAtDone = socket.bytesRead;
       if (socket.destroyed) return;
-      if (this.mode === 'handover') this.offerWhenIdle(socket);
+      if (this.mode === 'handover' && !s.closeHere) this.offerWhenIdle(socket);
       // A response whose headers were out before we knew it kept the connection alive: end it as idle.
-      else if (this.mode === 'close') this.scheduleIdleClose(socket, s);
+      else if (this.mode !== 'serving') this.scheduleIdleClose(socket, s);
     };
     res.once('finish', done);
     res.once('close', done);
@@ -165,7 +176,7 @@ export class HttpDrain implements Drainable {
     const writeHead = res.writeHead;
     const drain = this;
     res.writeHead = function (this: http.ServerResponse, ...args: unknown[]) {
-      if (drain.mode === 'close' && last(state.pending) === res) res.shouldKeepAlive = false;
+      if ((drain.mode === 'close' || state.closeHere) && last(state.pending) === res) res.shouldKeepAlive = false;
       return (writeHead as (...a: unknown[]) => http.ServerResponse).apply(this, args);
     } as typeof res.writeHead;
   }
