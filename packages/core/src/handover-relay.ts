@@ -11,7 +11,7 @@
  * no fd: its copies are closed as soon as the datagram is sent.
  */
 import {
-  closeFd, HANDOVER_ADOPTED, HANDOVER_DELIVER, HANDOVER_REASON, HANDOVER_REFUSED, HANDOVER_REPLY_TIMEOUT_MS,
+  closeFd, HANDOVER_ACK, HANDOVER_ADOPTED, HANDOVER_DELIVER, HANDOVER_REASON, HANDOVER_REFUSED, HANDOVER_REPLY_TIMEOUT_MS,
   notifySend, parseHandoverBatch,
 } from '@holdfast/native';
 import type { Logger } from 'pino';
@@ -44,6 +44,11 @@ export class HandoverRelay {
   successorOf(old: Worker): Worker | undefined {
     const ready = [...this.workers()].filter((w) => w !== old && w.state === 'ready' && w.adoptAddress !== null && w.generation > old.generation);
     return ready.find((w) => w.slot === old.slot) ?? ready.sort((a, b) => b.generation - a.generation)[0];
+  }
+
+  /** `worker` announced it can adopt (X_HOLDFAST_ADOPT): tell it this holder relays hand-overs, so it may offer. */
+  acknowledge(worker: Worker): void {
+    this.send(worker, `${HANDOVER_ACK}=1`);
   }
 
   /**

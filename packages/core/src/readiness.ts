@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeFd, HANDOVER_OFFER, NotifySocket, type NotifyMessage } from '@holdfast/native';
+import { closeFd, HANDOVER_ANNOUNCE, HANDOVER_OFFER, NotifySocket, type NotifyMessage } from '@holdfast/native';
 import { HandoverRelay } from './handover-relay.js';
 import type { Logger } from 'pino';
 import { procStat } from './proc-stat.js';
@@ -74,6 +74,7 @@ export class NotifyHub {
       fields.delete('MAINPID');
     }
     worker.handleNotify(fields);
+    if (fields.has(HANDOVER_ANNOUNCE) && worker.adoptAddress) this.handover.acknowledge(worker);
   }
 
   close(): void {

@@ -70,6 +70,13 @@ describe('HandoverRelay', () => {
     expect(relay.counts.refused).toBe(1);
   });
 
+  it('acknowledges an announcement at the announced address, so the worker knows this holder relays hand-overs', async () => {
+    const w = worker(100, 1, 'starting');
+    new HandoverRelay(() => [w.w], pino({ level: 'silent' })).acknowledge(w.w);
+    await until(() => w.inbox.length > 0);
+    expect(w.inbox.map(text)).toEqual(['X_HOLDFAST_ADOPT_ACK=1']);
+  });
+
   it('refuses a batch whose fd count does not match, and one whose successor is gone', async () => {
     const old = worker(100, 1, 'draining');
     const next = worker(200, 2, 'ready');

@@ -40,6 +40,8 @@ export function nothingToWrite(socket: net.Socket): boolean {
 export function idleHttpConnection(socket: net.Socket, active: Set<unknown>): boolean {
   const s = internals(socket);
   if (socket.destroyed || fdOf(socket) === undefined || s._httpMessage) return false;
+  // Being closed already (a `Connection: close` response ended it, or the client sent its FIN): let it end here.
+  if (!socket.writable || socket.writableEnded || socket.readableEnded) return false;
   if (!nothingToWrite(socket) || socket.readableLength > 0) return false;
   if (socket.bytesRead === 0) return true;
   return s.parser !== undefined && s.parser !== null && !active.has(s.parser);

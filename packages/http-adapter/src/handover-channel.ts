@@ -3,7 +3,8 @@
  *
  * Under a holdfast holder (NOTIFY_SOCKET and HOLDFAST_HOLDER_PID set) the worker binds its own AF_UNIX datagram
  * receiver in the abstract namespace and announces it (X_HOLDFAST_ADOPT=<address>, sd_notify(3) style) before
- * READY=1. On it the worker
+ * READY=1; the holder answers X_HOLDFAST_ADOPT_ACK=1 (a holder that does not relay hand-overs never gets an offer,
+ * so its workers drain as before without waiting for a verdict). On it the worker
  * - as a successor, adopts the connections its holder forwards (each on its own server for that socket name)
  *   and confirms (X_HOLDFAST_ADOPTED) or refuses (X_HOLDFAST_REFUSED) on its notify channel;
  * - as a draining worker, receives the holder's verdict on the batches it offered.
@@ -13,13 +14,14 @@
 import { randomBytes } from 'node:crypto';
 import { holderPid } from './holder-guard.js';
 import {
-  ENV, HANDOVER_ADDRESS_PREFIX, HANDOVER_ADOPTED, HANDOVER_ANNOUNCE, HANDOVER_DELIVER, HANDOVER_MAX_FDS,
+  ENV, HANDOVER_ACK, HANDOVER_ADDRESS_PREFIX, HANDOVER_ADOPTED, HANDOVER_ANNOUNCE, HANDOVER_DELIVER, HANDOVER_MAX_FDS,
   HANDOVER_MAX_PAYLOAD_BYTES, HANDOVER_OFFER, HANDOVER_REASON, HANDOVER_REFUSED, HANDOVER_REPLY_TIMEOUT_MS,
   HOLDFAST_ENV, loadNative, parseHandoverBatch, type HandoverBatch, type NotifyMessage,
 } from './native.js';
 import { notifyQuietly } from './notify.js';
 
-/** Adopts one connection on the successor's server for a socket name; `state` from the raw net hook. Throws to refuse. */
+/** Adopts one connection on the successor's server for a socket name; `state` from the raw net hook. Throws to
+ * refuse, and then only before it took ownership of the fd (the channel closes it). */
 export type Adopter = (fd: number, state: unknown) => void;
 
 /** One connection offered: its fd and, for the raw net hook, its serialisable state. */
@@ -51,6 +53,8 @@ export class HandoverChannel {
   private readonly waiting = new Map<string, (ok: boolean) => void>();
   private seq = 0;
   private announced = false;
+  /** The holder acknowledged the announcement: it relays hand-overs. */
+  private relayed = false;
 
   constructor(private readonly holder: number) {
     this.socket.onMessage((msg) => this.onMessage(msg));
@@ -104,7 +108,7 @@ export class HandoverChannel {
 
   private offerBatch(name: string, items: Offered[]): Promise<boolean> {
     const socketPath = process.env[ENV.NOTIFY_SOCKET];
-    if (!socketPath) return Promise.resolve(false);
+    if (!socketPath || !this.relayed) return Promise.resolve(false);
     const id = `${process.pid}-${++this.seq}`;
     return new Promise((resolve) => {
       // Ref'd: a paused connection keeps no handle active, and the process must not exit before the verdict.
@@ -132,6 +136,7 @@ export class HandoverChannel {
       return;
     }
     const f = fields(msg.data);
+    if (f.get(HANDOVER_ACK) === '1') this.relayed = true;
     const verdict = f.get(HANDOVER_ADOPTED) ?? f.get(HANDOVER_REFUSED);
     if (verdict !== undefined) {
       closeAll(msg.fds);

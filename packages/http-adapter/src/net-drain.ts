@@ -42,7 +42,13 @@ export class NetDrain implements Drainable {
       if (this.draining || !server.listening) throw new Error(`server "${name}" is draining`);
       const socket = adoptConnection(server, connectionFd, false);
       this.tracker.add(socket);
-      hook!.adopt(socket, state);
+      try {
+        hook!.adopt(socket, state);
+      } catch (error) {
+        // The socket owns the fd now: end it here (not a refusal; the old worker has already let go).
+        console.error(JSON.stringify({ holdfast: 'adopt-failed', name, error: String((error as Error)?.message ?? error) }));
+        socket.destroy();
+      }
     });
   }
 

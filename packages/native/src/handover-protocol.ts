@@ -3,7 +3,8 @@
  * exchange to move established connections (their fds, with SCM_RIGHTS, unix(7)) from one generation to the
  * next. Every name and limit is defined here once; core (the relay) and the adapter (both worker ends) use them.
  *
- *   successor  -> holder     X_HOLDFAST_ADOPT=@<abstract address>    "I can adopt; send fds to this datagram socket"
+ *   worker     -> holder     X_HOLDFAST_ADOPT=@<abstract address>    "I can adopt; send fds to this datagram socket"
+ *   holder     -> worker     X_HOLDFAST_ADOPT_ACK=1                  "I relay hand-overs" (else the worker never offers)
  *   old worker -> holder     X_HOLDFAST_HANDOVER=<HandoverBatch JSON> + fds
  *   holder     -> successor  X_HOLDFAST_ADOPT_FDS=<HandoverBatch JSON> + the same fds   (sender checked: its worker)
  *   successor  -> holder     X_HOLDFAST_ADOPTED=<id> | X_HOLDFAST_REFUSED=<id>
@@ -15,6 +16,9 @@
 
 /** Field a worker sends (with or before READY=1) to announce it can adopt connections; value: its receiver's abstract address. */
 export const HANDOVER_ANNOUNCE = 'X_HOLDFAST_ADOPT';
+/** The holder's answer to HANDOVER_ANNOUNCE, sent to the announced address: it relays hand-overs. A worker offers
+ * nothing to a holder that did not answer (an older holder would ignore the offer and the drain would wait). */
+export const HANDOVER_ACK = 'X_HOLDFAST_ADOPT_ACK';
 /** Field of a batch a draining worker offers to its holder (fds attached). */
 export const HANDOVER_OFFER = 'X_HOLDFAST_HANDOVER';
 /** Field of a batch the holder forwards to the successor (fds attached). */
