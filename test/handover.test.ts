@@ -98,13 +98,13 @@ describe('hand-over on reload', () => {
     const t0 = Date.now();
     const r = await reload(holder);
     expect(r.ok).toBe(true);
-    const exits = await Promise.all(oldPids.map((pid) => exitOf(pid)));
+    const exits = await Promise.all(oldPids.map((pid) => exitOf(pid, 10_000)));
     const exitMs = Date.now() - t0;
     const after = await holder.status();
     const newPids = servingPids(after).map(String);
     const second = await Promise.all(first.map(() => get(port, agent)));
     console.log(JSON.stringify({ test: 'idle-agent', workers, reloadToOldExitMs: exitMs, oldExitAfterReloadMs: exits }));
-    expect(exits.every((ms) => ms >= 0)).toBe(true); // the old generation exited, not killed at the drain deadline
+    expect(exits.every((ms) => ms >= 0)).toBe(true); // exited within a generous 10 s (not at the 20 s drain deadline); the time is logged above
     expect(new Set(second.map((x) => x.localPort))).toEqual(new Set(first.map((x) => x.localPort))); // the same 20 connections
     for (const x of second) expect(newPids).toContain(/hello from (\d+)/.exec(x.body)![1]);
     expect(holder.output).toMatch(/"drained in \d+ ms"/);

@@ -181,10 +181,13 @@ export class HttpDrain implements Drainable {
     } as typeof res.writeHead;
   }
 
-  /** Handover mode: once `socket` is idle, stop reading it and queue it for the next batch. */
-  private offerWhenIdle(socket: Socket): void {
+  /**
+   * Handover mode: once `socket` is idle, stop reading it and queue it for the next batch. `active`: the
+   * server's active parsers, computed once per sweep (never reused across I/O callbacks: it goes stale).
+   */
+  private offerWhenIdle(socket: Socket, active = activeParsers(this.server)): void {
     if (this.upgraded.has(socket) || this.queued.has(socket)) return;
-    if (!idleHttpConnection(socket, activeParsers(this.server))) {
+    if (!idleHttpConnection(socket, active)) {
       // Idle but for bytes still being written: try again once they are out. Otherwise a request is in
       // progress, and its response's end brings us back here.
       if (!socket.destroyed && !nothingToWrite(socket)) socket.once('drain', () => { if (this.mode === 'handover') this.offerWhenIdle(socket); });
@@ -280,7 +283,8 @@ export class HttpDrain implements Drainable {
       // kernel for the successor); busy ones when their response ends. A refusal switches to close mode.
       this.mode = 'handover';
       for (const [socket, state] of this.sockets) for (const res of state.pending) this.decideAtHeaders(res, state);
-      for (const socket of this.tracker.connections) this.offerWhenIdle(socket);
+      const active = activeParsers(this.server);
+      for (const socket of this.tracker.connections) this.offerWhenIdle(socket, active);
     } else {
       this.closeMode();
     }
