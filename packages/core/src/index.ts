@@ -12,6 +12,9 @@
  * 5. Every process the holder spawns is tracked until reaped; a worker's leftover process group is killed when it
  *    exits, and PR_SET_PDEATHSIG tells workers when the holder is gone (worker.ts, process-host.ts).
  * 6. Holder fds are close-on-exec; a worker receives exactly its sockets at 3..3+n-1 (process-host.ts).
+ * 7. Connection hand-over: fds are taken only from a worker being drained and forwarded only to the ready worker
+ *    that replaced it and announced it can adopt; the holder never blocks on a worker and keeps no fd
+ *    (handover-relay.ts).
  */
 export * from './errors.js';
 export * from './duration.js';

@@ -15,6 +15,10 @@
  * 6. Never under node:cluster with inherited fds: the primary would open a second socket (serve.ts).
  * 5. Inherited fds are close-on-exec once adopted, and LISTEN_* are removed from the environment
  *    (listen-fds.ts): the worker's own children inherit none of them.
+ * 7. A connection is handed over only when idle (no request in progress or partly read, nothing to write), is
+ *    not read from the moment it is offered, and our copy is released only after the successor confirmed it
+ *    adopted it (never shutdown(2), so no FIN); fds are accepted only from the holder (http-drain.ts,
+ *    connection-handover.ts, handover-channel.ts).
  */
 export { listenFds, listenFdsStatus, type ListenFd, type ListenFdsStatus } from './listen-fds.js';
 export { SD_LISTEN_FDS_START, type FdExpectation } from './native.js';
