@@ -14,7 +14,7 @@ import type * as net from 'node:net';
 import { HoldfastAdapterError, warn } from './errors.js';
 import { UNCLAIMED_WARN_MS, type HookSettings } from './hook-env.js';
 import { heldAddress, nodeAddress, type Adoption, type HeldSocket } from './hook-held.js';
-import { armSignal, drainFinished, fromThisPackage } from './hook-signals.js';
+import { armSignals, drainFinished, fromThisPackage } from './hook-signals.js';
 import { notifyQuietly } from './notify.js';
 import { ENV } from './native.js';
 import { holdOpenUntilReady, isReady, ready } from './readiness.js';
@@ -54,8 +54,7 @@ function firstClaim(s: State): void {
     process.env[ENV.LISTEN_PID] = String(process.pid);
     notifyQuietly(`MAINPID=${process.pid}`);
   }
-  armSignal('SIGTERM');
-  armSignal('SIGINT');
+  armSignals();
   const timer = setTimeout(() => {
     for (const h of s.held) {
       if (!h.claimed) warn('WARN_HOLDFAST_UNCLAIMED_SOCKET', `held socket "${h.name}" (${heldAddress(h)}) is still unclaimed ${UNCLAIMED_WARN_MS} ms after the first listen: this generation sends READY=1 only once the app listens on it (or drop -l ${h.name}=… from the holder)`);

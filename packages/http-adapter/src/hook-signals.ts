@@ -1,5 +1,5 @@
 /**
- * The register hook's signal order: on SIGTERM (and SIGINT) the adapter's drain runs first, then the app's own
+ * The register hook's signal order: on SIGTERM (and SIGINT, and the holder's --kill-signal) the adapter's drain runs first, then the app's own
  * handlers. Many apps call process.exit() in their SIGTERM handler, and Next.js calls server.close(): run first,
  * those cut the requests in flight. So the app's SIGTERM/SIGINT listeners are kept aside when it registers them
  * and called, in order, once the drain is over; an app with none exits 0 as serve() does.
@@ -9,22 +9,23 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { drain, isDraining } from './drain.js';
+import { drain, drainSignals, isDraining } from './drain.js';
 import { holderIsGone } from './holder-guard.js';
 
-type Signal = 'SIGTERM' | 'SIGINT';
+type Signal = NodeJS.Signals;
 type Listener = (...args: unknown[]) => void;
 interface Kept { fn: Listener; once: boolean }
 
-const SIGNALS: readonly Signal[] = ['SIGTERM', 'SIGINT'];
+/** SIGTERM, SIGINT, and the holder's --kill-signal (HOLDFAST_KILL_SIGNAL) when it names another. */
+const SIGNALS: readonly Signal[] = [...new Set<Signal>(['SIGTERM', 'SIGINT', ...drainSignals()])];
 const OWN_DIR = dirname(fileURLToPath(import.meta.url));
-const kept: Record<Signal, Kept[]> = { SIGTERM: [], SIGINT: [] };
-const armed: Record<Signal, boolean> = { SIGTERM: false, SIGINT: false };
+const kept = Object.fromEntries(SIGNALS.map((s) => [s, [] as Kept[]])) as Record<Signal, Kept[]>;
+const armed = Object.fromEntries(SIGNALS.map((s) => [s, false])) as Record<Signal, boolean>;
 let draining = false;
 let drained = false;
 let owned = (): boolean => false;
 
-const isSignal = (event: unknown): event is Signal => event === 'SIGTERM' || event === 'SIGINT';
+const isSignal = (event: unknown): event is Signal => SIGNALS.includes(event as Signal);
 
 /** Whether the caller of the function that calls this one is code of this package (drain.ts, net-drain.ts). */
 export function fromThisPackage(): boolean {
@@ -69,13 +70,18 @@ function exitBy(signal: Signal): void {
   process.kill(process.pid, signal);
 }
 
-const listeners: Record<Signal, () => void> = { SIGTERM: () => onSignal('SIGTERM'), SIGINT: () => onSignal('SIGINT') };
+const listeners = Object.fromEntries(SIGNALS.map((s) => [s, () => onSignal(s)])) as Record<Signal, () => void>;
 
 /** Install our own listener for `signal` (idempotent). */
-export function armSignal(signal: Signal): void {
+function armSignal(signal: Signal): void {
   if (armed[signal]) return;
   armed[signal] = true;
   process.on(signal, listeners[signal]);
+}
+
+/** Once the hook serves something: every drain signal drains first, even when the app registered no handler. */
+export function armSignals(): void {
+  for (const s of SIGNALS) armSignal(s);
 }
 
 /** After the drain: nothing of ours is left open (server.close() of the app completes at once). */
