@@ -81,11 +81,12 @@ it('a UDP app using dgram bind(port): every datagram answered across 3 reloads, 
   const sentInReloads = sent;
   await until('every datagram answered', () => [...Array(sentInReloads).keys()].every((i) => answered.has(i)), 3000).catch(() => {});
   const lostInReloads = [...Array(sentInReloads).keys()].filter((i) => !answered.has(i)).length;
-  // One SIGKILL: datagrams wait in the held socket's receive buffer until the replacement reads them; only what
-  // the killed process had read but not answered yet can be lost.
+  // One SIGKILL: datagrams wait in the held socket's receive buffer until the replacement reads them; what the
+  // killed process had already read (libuv reads them in batches) and not answered yet is lost with it.
   const before = await holder.status();
   process.kill(before.workers.find((w) => w.generation === before.generation)!.pid, 'SIGKILL');
   await holder.waitReady(before.generation + 1, 30_000);
+  const recoveredAt = sent;
   await sleep(300);
   clearInterval(timer);
   await until('every datagram answered', () => answered.size === sent, 3000).catch(() => {});
@@ -94,7 +95,10 @@ it('a UDP app using dgram bind(port): every datagram answered across 3 reloads, 
   console.log(`UDP dgram.bind(port): ${sentInReloads} datagrams across 3 reloads, ${lostInReloads} unanswered; SIGKILL: ${sent - sentInReloads} more, ${lostAtKill} unanswered; ${pids.size} pids answered`);
   expect(sentInReloads).toBeGreaterThan(500);
   expect(lostInReloads).toBe(0);
-  expect(lostAtKill).toBeLessThanOrEqual(5);
+  // Everything sent once the replacement was ready is answered; what was sent while no process read waited in the
+  // receive buffer, so the loss is what the killed process held, well below what was sent meanwhile.
+  expect([...Array(sent - recoveredAt).keys()].filter((i) => !answered.has(recoveredAt + i))).toEqual([]);
+  expect(lostAtKill).toBeLessThan((recoveredAt - sentInReloads) / 2);
   expect(pids.size).toBeGreaterThanOrEqual(5);
 });
 
