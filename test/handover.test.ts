@@ -10,6 +10,7 @@ import { Pool } from 'undici';
 import { callControl } from '@holdfast/cli';
 import { alive, fixture, HolderProcess, sleep, type StatusBody } from './helpers/holdfast.js';
 import { selfSigned } from './fixtures/adapter-helpers.js';
+import { dropin, freePort } from './helpers/dropin.js';
 
 let holder: HolderProcess | undefined;
 afterEach(async () => { await holder?.stop(); holder = undefined; });
@@ -108,6 +109,21 @@ describe('hand-over on reload', () => {
     expect(new Set(second.map((x) => x.localPort))).toEqual(new Set(first.map((x) => x.localPort))); // the same 20 connections
     for (const x of second) expect(newPids).toContain(/hello from (\d+)/.exec(x.body)![1]);
     expect(holder.output).toMatch(/"drained in \d+ ms"/);
+    agent.destroy();
+  }, 120_000);
+
+  it('an unmodified app (the register hook, listen(port)): idle keep-alive connections keep their local ports, the new generation answers', async () => {
+    const port = await freePort();
+    holder = new HolderProcess(['-l', `http=tcp://127.0.0.1:${port}`, '--', process.execPath, dropin('http-esm.mjs')], { env: { PORT: String(port) } });
+    const before = await holder.waitReady(1);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+    const first = await Promise.all(Array.from({ length: 10 }, () => get(port, agent)));
+    expect((await reload(holder)).ok).toBe(true);
+    expect(await exitOf(servingPids(before)[0]!, 10_000)).toBeGreaterThanOrEqual(0);
+    const after = await holder.status();
+    const second = await Promise.all(first.map(() => get(port, agent)));
+    expect(new Set(second.map((x) => x.localPort))).toEqual(new Set(first.map((x) => x.localPort)));
+    for (const x of second) expect(JSON.parse(x.body).pid).toBe(servingPids(after)[0]);
     agent.destroy();
   }, 120_000);
 
