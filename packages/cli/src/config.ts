@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { HOLDFAST_ENV, HoldfastError, parseDuration, parseListen, type SocketSpec } from '@holdfast/core';
 import { OPS_KEYS, resolveOps, validateOpsKey, type OpsConfig, type OpsFlags } from './config-ops.js';
+import { resolveSwaps, SWAPS_KEYS, validateSwapsKey, type SwapsConfig, type SwapsFlags } from './config-swaps.js';
 
 /**
  * Configuration of `holdfast run` and `holdfast dev`, merged from (highest first) command-line flags,
@@ -12,7 +13,7 @@ import { OPS_KEYS, resolveOps, validateOpsKey, type OpsConfig, type OpsFlags } f
  * package.json (having both is refused as ambiguous), or the file `--config PATH` names. Every flag has a key;
  * unknown keys and bad values are refused with the key, the value and what is expected (docs/config.md).
  */
-export interface ResolvedConfig extends OpsConfig {
+export interface ResolvedConfig extends OpsConfig, SwapsConfig {
   sockets: SocketSpec[];
   command: string[];
   cwd: string;
@@ -41,7 +42,7 @@ export interface ResolvedConfig extends OpsConfig {
 }
 
 /** Flags as commander hands them over (every one optional: absent means "not given"). */
-export interface ConfigFlags extends OpsFlags {
+export interface ConfigFlags extends OpsFlags, SwapsFlags {
   config?: string;
   listen?: string[];
   control?: string;
@@ -84,6 +85,7 @@ const KEYS = {
   maxRestarts: 'a whole number of consecutive failures before the service is marked failed, 1 to 1000000',
   dev: 'an object with watch, ignore and debounce',
   ...OPS_KEYS,
+  ...SWAPS_KEYS,
   preload: 'true or false: preload the register hook into Node commands (default true)',
   waitReady: 'true or false: READY=1 when the app calls process.send(\'ready\') (default false)',
   strict: 'true or false: an app\'s listen on a port holdfast does not hold fails (default false)',
@@ -118,7 +120,7 @@ function editDistance(a: string, b: string): number {
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** A validated config file (paths made absolute against the file's directory). */
-interface FileConfig extends Partial<OpsConfig> {
+interface FileConfig extends Partial<OpsConfig>, Partial<SwapsConfig> {
   listen?: SocketSpec[]; command?: string[]; cwd?: string; control?: string; readyTimeoutMs?: number;
   drainTimeoutMs?: number; logLevel?: string; watch?: string[]; ignore?: string[]; debounceMs?: number;
   workers?: number; reloadStrategy?: 'rolling' | 'all-at-once'; maxExtra?: number; settleMs?: number; watchdogMs?: number;
@@ -227,6 +229,9 @@ export function validateConfig(raw: unknown, where: string, baseDir: string): Fi
       case 'health': case 'shutdownDelay': case 'onFailed': case 'envFile': case 'env': case 'maxMemory': case 'killSignal':
         validateOpsKey(key, value, baseDir, out, (expected) => bad(where, key, value, expected));
         break;
+      case 'standby': case 'warmup': case 'warmupCount':
+        validateSwapsKey(key, value, out, (expected) => bad(where, key, value, expected));
+        break;
       default:
         throw unknownKey(where, key, value, Object.keys(KEYS));
     }
@@ -312,6 +317,7 @@ export function resolveConfig(flags: ConfigFlags, command: string[], env: NodeJS
     watchdogMs: flags.watchdog !== undefined ? parseDuration(flags.watchdog, '--watchdog') : f.watchdogMs,
     maxRestarts: parseCount(flags.maxRestarts, '--max-restarts', INT_LIMITS.maxRestarts) ?? f.maxRestarts,
     ...resolveOps(flags, f, dir),
+    ...resolveSwaps(flags, f),
     preload: flags.preload === false ? false : f.preload ?? true,
     waitReady: flags.waitReady === true || (f.waitReady ?? false),
     strict: flags.strict === true || (f.strict ?? false),

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultControlPath, Holder, type OnFailed } from '@holdfast/core';
 import type { ResolvedConfig } from './config.js';
 import { cliLogger } from './logger.js';
+import { warmupEnv } from './config-swaps.js';
 
 /** Absolute path of the adapter's register hook, which the holder preloads into Node workers. */
 export function registerPath(): string {
@@ -27,7 +28,7 @@ export async function startHolder(cfg: ResolvedConfig, onFailedDefault: OnFailed
     workers: cfg.workers, reloadStrategy: cfg.reloadStrategy, maxExtra: cfg.maxExtra, settleMs: cfg.settleMs,
     watchdogMs: cfg.watchdogMs, maxFailures: cfg.maxRestarts,
     health: cfg.health, shutdownDelayMs: cfg.shutdownDelayMs, onFailed: cfg.onFailed ?? onFailedDefault, envFiles: cfg.envFiles,
-    envVars: cfg.env, maxMemoryBytes: cfg.maxMemoryBytes, killSignal: cfg.killSignal,
+    envVars: { ...warmupEnv(cfg), ...cfg.env }, standby: cfg.standby, maxMemoryBytes: cfg.maxMemoryBytes, killSignal: cfg.killSignal,
     ...(cfg.preload ? { preload: { registerPath: registerPath(), waitReady: cfg.waitReady, strict: cfg.strict } } : {}),
   });
   holder.installSignalHandlers();

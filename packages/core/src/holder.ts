@@ -63,6 +63,8 @@ export interface HolderOptions {
   maxExtra?: number;
   /** A new worker must stay up this long after READY=1 to count as ready. Default 300 ms. */
   settleMs?: number;
+  /** Warm standbys kept beside the serving workers (`--standby N`); default 0. See standby-pool.ts. */
+  standby?: number;
   /** WATCHDOG_USEC handed to workers, in ms; 0 (default) disables the watchdog. */
   watchdogMs?: number;
   /** How long to keep retrying a socket whose address is in use at start. Default 2000 ms. */
@@ -146,7 +148,7 @@ export class Holder {
       readyTimeoutMs: opts.readyTimeoutMs ?? 30_000, drainTimeoutMs: opts.drainTimeoutMs ?? 30_000,
       backoff: opts.backoff, maxFailures: opts.maxFailures,
       workers: opts.workers, reloadStrategy: opts.reloadStrategy, maxExtra: opts.maxExtra,
-      settleMs: opts.settleMs, watchdogMs: opts.watchdogMs, preload: opts.preload,
+      settleMs: opts.settleMs, watchdogMs: opts.watchdogMs, preload: opts.preload, standby: opts.standby,
     }, opts.host ?? realProcessHost, notify, log);
     this.metrics = createMetrics(this.supervisor);
     this.reaper = new OrphanReaper((pid) => this.supervisor.isWorkerPid(pid), log);

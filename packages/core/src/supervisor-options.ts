@@ -8,7 +8,7 @@ import type { ReloadStrategy, SupervisorOptions } from './supervisor-types.js';
 
 /** SupervisorOptions with every default applied. */
 export type ResolvedSupervisorOptions = SupervisorOptions & {
-  workers: number; reloadStrategy: ReloadStrategy; maxExtra: number; settleMs: number; watchdogMs: number;
+  workers: number; reloadStrategy: ReloadStrategy; maxExtra: number; settleMs: number; watchdogMs: number; standby: number;
   backoff: BackoffOptions; maxFailures: number;
 };
 
@@ -42,11 +42,13 @@ export function resolveSupervisorOptions(opts: SupervisorOptions): ResolvedSuper
   check('settleMs', opts.settleMs, isMs(settleMs, 0), `a number of milliseconds from 0 to ${TIMER_MAX_MS}`);
   const watchdogMs = opts.watchdogMs ?? 0;
   check('watchdogMs', opts.watchdogMs, isMs(watchdogMs, 0), `a number of milliseconds from 0 (off) to ${TIMER_MAX_MS}`);
+  const standby = opts.standby ?? 0;
+  check('standby', opts.standby, isInt(standby, 0, 64), 'a whole number from 0 to 64');
   const maxFailures = opts.maxFailures ?? DEFAULT_MAX_FAILURES;
   check('maxFailures', opts.maxFailures, isInt(maxFailures, 1), 'a whole number >= 1');
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
   for (const key of ['initialMs', 'maxMs', 'resetAfterMs'] as const) {
     check(`backoff.${key}`, backoff[key], isMs(backoff[key], 0), `a number of milliseconds from 0 to ${TIMER_MAX_MS}`);
   }
-  return { ...opts, workers, reloadStrategy, maxExtra, settleMs, watchdogMs, maxFailures, backoff };
+  return { ...opts, workers, reloadStrategy, maxExtra, settleMs, watchdogMs, standby, maxFailures, backoff };
 }

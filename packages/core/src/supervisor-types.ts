@@ -56,6 +56,11 @@ export interface SupervisorOptions extends LaunchSpec {
    * was never signalled). Off the critical path: the new generation counts as serving at READY=1. Default 300 ms.
    */
   settleMs?: number;
+  /**
+   * Warm standbys (standby-pool.ts): extra workers of the serving release, ready but not accepting, one of which
+   * replaces a crashed worker at once (PROMOTE_SIGNAL). Each costs one worker's memory. Default 0.
+   */
+  standby?: number;
   /** Watchdog interval handed to workers as WATCHDOG_USEC; 0 disables. Default 0. */
   watchdogMs?: number;
   backoff?: BackoffOptions;
@@ -118,6 +123,8 @@ export interface SupervisorEvents {
   swap: [SwapResult];
   /** A serving worker exited without being asked to. */
   crash: [WorkerStatus];
+  /** A warm standby took a crashed worker's slot (it attaches the held sockets now). */
+  promoted: [WorkerStatus];
   /** A replaced worker has exited. */
   drained: [DrainedEvent];
   /** The service state changed. */

@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { HoldfastError } from './errors.js';
 import type { ProcessHost } from './process-host.js';
+import { PROMOTE_SIGNAL } from '@holdfast/native/protocol';
 import { RestartPolicy } from './restart-policy.js';
+import { StandbyPool } from './standby-pool.js';
 import { canTransition, type ServiceState } from './service-state.js';
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions } from './supervisor-options.js';
 import type { LaunchSpec, NotifyRegistry, SupervisorEvents, SupervisorOptions, SupervisorStatus, SwapResult } from './supervisor-types.js';
@@ -41,6 +43,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private launch: LaunchSpec;
   private pendingLaunch: LaunchSpec | null = null;
   private readonly recycleSlots = new Set<number>();
+  private readonly standbys: StandbyPool;
 
   constructor(options: SupervisorOptions, private readonly host: ProcessHost,
     private readonly notify: NotifyRegistry, private readonly log: Logger) {
@@ -59,6 +62,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.slots = Array.from({ length: this.size }, () => null);
     this.slotRestarts = Array.from({ length: this.size }, () => 0);
     this.launch = { command: this.opts.command, args: this.opts.args, cwd: this.opts.cwd };
+    this.standbys = new StandbyPool(this.opts.standby, this.size, this.pool, host, log, this.opts.backoff, {
+      current: () => {
+        const serving = this.slots.filter(Boolean) as Worker[];
+        return serving.length ? { launch: this.launch, generation: Math.max(...serving.map((w) => w.generation)) } : null;
+      },
+      closed: () => this.stoppingOrStopped(),
+    });
   }
 
   private stoppingOrStopped(): boolean {
@@ -114,7 +124,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   private async startBatch(slots: number[], generation: number, launch: LaunchSpec,
     onReady: (fresh: Worker[], readyMs: number, replacing: Worker[]) => void = () => {}): Promise<{ workers: Worker[]; readyMs: number; replaced: Worker[] }> {
-    await this.pool.capacity(slots.length, this.size + this.maxExtra);
+    await this.pool.capacity(slots.length, this.size + this.maxExtra + this.standbys.size);
     if (this.stoppingOrStopped()) throw new HoldfastError('ERR_HOLDFAST_STOPPING', 'the holder is stopping');
     const fresh: Worker[] = [];
     try {
@@ -198,6 +208,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     };
     this.lastSwap = result;
     this.emit('swap', result);
+    this.standbys.refresh(kind === 'reload'); // a replaced release's standbys drain; new ones start behind the serving generation
     return result;
   }
 
@@ -228,6 +239,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private onExit(w: Worker, e: ExitInfo): void {
+    if (this.standbys.exited(w)) return;
     const slot = this.slots.indexOf(w);
     const fields = { pid: w.pid, generation: w.generation, worker: w.slot, code: e.code, signal: e.signal };
     if (slot < 0 || this.stoppingOrStopped()) {
@@ -242,8 +254,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.policy.crashed(uptime, w.readyAt === null ? 0 : now - w.readyAt, w.readyAt === null ? Infinity : w.readyAt - w.startedAt);
     this.log.error({ ...fields, uptimeMs: Math.round(uptime) }, `crashed (${describeExit(e)})`);
     this.emit('crash', w.snapshot());
+    const standby = this.queue.running ? null : this.standbys.take(this.launch);
+    if (standby) { this.promote(standby, slot, w); return; }
     if (!this.queue.running) this.scheduleRestart();
     // else: next() schedules the restart when the running swap is over.
+  }
+
+  /**
+   * A warm standby replaces the crashed worker `crashed` in `slot` at once: PROMOTE_SIGNAL makes it attach the
+   * held sockets (connections that arrived meanwhile wait in the accept queue); another standby starts behind it.
+   */
+  private promote(w: Worker, slot: number, crashed: Worker): void {
+    w.slot = slot;
+    w.restarts = this.slotRestarts[slot];
+    this.slots[slot] = w;
+    w.promote(PROMOTE_SIGNAL);
+    this.restarts++;
+    this.log.warn({ pid: w.pid, generation: w.generation, worker: slot, replaces: crashed.pid }, `promoted standby pid ${w.pid} in place of pid ${crashed.pid}`);
+    this.emit('promoted', w.snapshot());
+    this.standbys.fill();
   }
 
   private scheduleRestart(): void {
@@ -282,6 +311,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.setState('stopping');
     this.cancelRestart?.();
     this.cancelRestart = null;
+    this.standbys.close();
     await Promise.all([...this.pool.live].map((w) => w.drain(this.opts.drainTimeoutMs)));
     this.slots.fill(null);
     this.setState('stopped');

@@ -27,6 +27,8 @@ export interface WorkerEnvInput {
   watchdogMs: number;
   /** The signal the worker is asked to drain with; SIGTERM (the default) leaves HOLDFAST_KILL_SIGNAL unset. */
   killSignal?: NodeJS.Signals;
+  /** A warm standby: HOLDFAST_STANDBY=1 (attach no fd until PROMOTE_SIGNAL). */
+  standby?: boolean;
   /** The holder's pid; default process.pid. */
   holderPid?: number;
 }
@@ -49,6 +51,8 @@ export function workerEnv(input: WorkerEnvInput): NodeJS.ProcessEnv {
   // holdfast-exec arms PR_SET_PDEATHSIG against this pid; the adapter's holder guard enforces the drain deadline.
   env[HOLDFAST_ENV.HOLDER_PID] = String(input.holderPid ?? process.pid);
   env[HOLDFAST_ENV.DRAIN_TIMEOUT_MS] = String(input.drainTimeoutMs);
+  if (input.standby) env[HOLDFAST_ENV.STANDBY] = '1';
+  else delete env[HOLDFAST_ENV.STANDBY];
   delete env[HOLDFAST_ENV.KILL_SIGNAL];
   if (input.killSignal && input.killSignal !== 'SIGTERM') env[HOLDFAST_ENV.KILL_SIGNAL] = input.killSignal;
   return env;

@@ -50,25 +50,27 @@ export class WorkerPool {
   /**
    * Spawn one worker of `generation` in `slot` on `launch`, with the sockets at fds 3.. and its environment.
    * @param restarts crash restarts of the slot so far (for status).
+   * @param role `standby: true` starts a warm standby (HOLDFAST_STANDBY=1: ready but not accepting until promoted).
    * @throws whatever ProcessHost.spawn throws (the caller kills the rest of its batch).
    */
-  spawn(generation: number, launch: LaunchSpec, slot: number, restarts: number): Worker {
+  spawn(generation: number, launch: LaunchSpec, slot: number, restarts: number, role: { standby?: boolean } = {}): Worker {
     const { sockets, watchdogMs } = this.opts;
     let env = workerEnv({
       base: this.opts.envFor?.(generation, launch) ?? this.opts.env, killSignal: this.opts.killSignal,
       socketNames: sockets.map((s) => s.name), socketBacklogs: sockets.map(backlogOf),
-      notifySocket: this.notify.path, generation, slot, drainTimeoutMs: this.opts.drainTimeoutMs, watchdogMs,
+      notifySocket: this.notify.path, generation, slot, drainTimeoutMs: this.opts.drainTimeoutMs, watchdogMs, standby: role.standby,
     });
     if (this.opts.preload) env = this.preloaded(env, launch, this.opts.preload);
     const child = this.host.spawn({ command: launch.command, args: launch.args, cwd: launch.cwd, env, fds: sockets.map((s) => s.fd) });
     const w = new Worker(this.host, child, generation, slot);
     w.restarts = restarts;
+    w.standby = role.standby === true;
     w.killSignal = this.opts.killSignal ?? w.killSignal;
     if (watchdogMs > 0) w.setWatchdog(watchdogMs);
     this.live.add(w);
     w.once('exit', () => this.live.delete(w));
     this.notify.add(w);
-    const f = { pid: w.pid, generation, worker: slot };
+    const f = { pid: w.pid, generation, worker: slot, ...(w.standby ? { standby: true } : {}) };
     w.on('status', (text: string) => this.log.info({ ...f, status: text }, 'worker status'));
     w.on('watchdog', (reason: string) => this.log.error({ ...f, reason }, `watchdog: ${reason}; killing the worker`));
     this.log.info(f, 'spawned');

@@ -28,6 +28,8 @@ export interface WorkerStatus {
   slot: number;
   /** Times this slot's worker was replaced after a crash. */
   restarts: number;
+  /** Present for a warm standby not yet promoted (it accepts nothing). */
+  standby?: true;
 }
 
 function describeExit(e: ExitInfo): string {
@@ -54,6 +56,8 @@ export class Worker extends EventEmitter {
   private cancelKill: (() => void) | null = null;
   private cancelWatchdog: (() => void) | null = null;
   private watchdogMs = 0;
+  /** A warm standby not yet promoted (standby-pool.ts). */
+  standby = false;
   /** Crash restarts of this worker's slot before it was spawned (for status). */
   restarts = 0;
   /** The signal {@link drain} sends (`--kill-signal`); the worker gets its name in HOLDFAST_KILL_SIGNAL. */
@@ -61,7 +65,7 @@ export class Worker extends EventEmitter {
   /** Where this worker adopts handed-over connections (its X_HOLDFAST_ADOPT announcement); null: it cannot. */
   adoptAddress: string | null = null;
 
-  constructor(private readonly host: ProcessHost, child: ChildHandle, generation: number, readonly slot = 0) {
+  constructor(private readonly host: ProcessHost, child: ChildHandle, generation: number, public slot = 0) {
     super();
     this.pid = child.pid;
     this.generation = generation;
@@ -174,6 +178,12 @@ export class Worker extends EventEmitter {
     return this.exited;
   }
 
+  /** Promote a warm standby: it attaches its inherited fds on `signal` (PROMOTE_SIGNAL) and serves from then on. */
+  promote(signal: NodeJS.Signals): void {
+    this.standby = false;
+    this.host.kill(this.pid, signal);
+  }
+
   /** SIGKILL the whole process group at once (a failed new generation). Resolves when it has exited. */
   kill(): Promise<ExitInfo> {
     if (!this.exitInfo) {
@@ -195,6 +205,7 @@ export class Worker extends EventEmitter {
       mainPid: this.mainPid,
       slot: this.slot,
       restarts: this.restarts,
+      ...(this.standby ? { standby: true as const } : {}),
     };
   }
 }

@@ -339,3 +339,71 @@ describe('Supervisor: operations hooks (--max-memory, --kill-signal, env files)'
     expect(sup.status()).toMatchObject({ state: 'running', generation: 2 });
   });
 });
+
+describe('warm standby', () => {
+  it('starts a standby with HOLDFAST_STANDBY=1 behind the serving worker; a crash promotes it at once (no backoff, no start-up) and a new standby starts', async () => {
+    sup = make({ standby: 1 });
+    const promoted: number[] = [];
+    sup.on('promoted', (w) => promoted.push(w.pid));
+    const first = sup.start(); await ready(); await first;
+    await flush();
+    expect(host.children).toHaveLength(2);
+    const [serving, standby] = host.children;
+    expect(standby.req.env.HOLDFAST_STANDBY).toBe('1');
+    expect(serving.req.env.HOLDFAST_STANDBY).toBeUndefined();
+    expect(standby.req.env.HOLDFAST_WORKER).toBe('1');
+    await ready(); // the standby says READY=1 (without attaching anything)
+    expect(sup.status().workers.find((w) => w.pid === standby.pid)).toMatchObject({ state: 'ready', standby: true });
+    expect(sup.status().generation).toBe(1);
+    serving.exit(null, 'SIGKILL');
+    await flush();
+    expect(standby.signals).toEqual(['SIGUSR2']);
+    expect(promoted).toEqual([standby.pid]);
+    expect(sup.status()).toMatchObject({ state: 'running', restarts: 1 });
+    const s = sup.status().workers.find((w) => w.pid === standby.pid)!;
+    expect(s.slot).toBe(0);
+    expect(s.standby).toBeUndefined();
+    expect(host.children).toHaveLength(3); // the next standby, spawned at once
+    expect(host.children[2].req.env.HOLDFAST_STANDBY).toBe('1');
+    await host.advance(60_000);
+    // No restart of the slot: the standby took it (standbys that never get ready are replaced, after the backoff).
+    expect(host.children.slice(2).every((c) => c.req.env.HOLDFAST_STANDBY === '1')).toBe(true);
+    expect(sup.status().workers.filter((w) => !w.standby).map((w) => w.pid)).toEqual([standby.pid]);
+  });
+
+  it('a crash while the standby is still starting restarts the slot as usual; a reload replaces the standbys', async () => {
+    sup = make({ standby: 1 });
+    const first = sup.start(); await ready(); await first;
+    await flush();
+    const [serving, standby] = host.children;
+    serving.exit(1); // standby not ready yet
+    await flush();
+    expect(standby.signals).toEqual([]);
+    expect(sup.status().state).toBe('restarting');
+    await host.advance(100);
+    expect(host.children).toHaveLength(3);
+    await ready(); // the restarted slot
+    await ready(2); // and the standby
+    const reload = sup.reload(); await ready(); expect(await reload).toMatchObject({ ok: true });
+    await flush();
+    expect(standby.signals).toEqual(['SIGTERM']); // the old release's standby drains
+    expect(host.children.at(-1)!.req.env.HOLDFAST_STANDBY).toBe('1');
+    expect(host.children.at(-1)!.req.env.HOLDFAST_GENERATION).toBe(String(sup.status().generation));
+  });
+
+  it('a standby that keeps exiting is replaced after the backoff, never in a tight loop', async () => {
+    sup = make({ standby: 1 });
+    const first = sup.start(); await ready(); await first;
+    await flush();
+    host.children[1].exit(1);
+    await flush();
+    expect(host.children).toHaveLength(2);
+    await host.advance(100);
+    expect(host.children).toHaveLength(3);
+    host.children[2].exit(1);
+    await host.advance(199);
+    expect(host.children).toHaveLength(3);
+    await host.advance(1);
+    expect(host.children).toHaveLength(4);
+  });
+});

@@ -21,6 +21,7 @@ import { Http2Drain } from './http2-drain.js';
 import { resolveKeepAlive } from './keep-alive.js';
 import { NetDrain, type NetHandover } from './net-drain.js';
 import { DgramDrain } from './dgram.js';
+import { isStandby, whenPromoted } from './standby.js';
 import { validateWarmup, warmUp, warmupFromEnv, type WarmupOptions } from './warmup.js';
 
 /** What serve() accepts: a fastify instance, a node http/https/http2 (or any net) server, or a dgram socket
@@ -295,15 +296,19 @@ export async function attach(target: ServeTarget, options: ServeOptions, insideR
   const warmup = warmupFor(kind, options);
   // In-process, before the fd is attached: warm-up requests never reach the held socket.
   if (warmup) await warmUp((req, res) => server!.emit('request', req, res), warmup, name);
-  if (fd !== undefined && !listenNow && !autoReadyEnabled() && !isReady()) {
+  const untilReady = !listenNow && !autoReadyEnabled() && !isReady();
+  if (fd !== undefined && (untilReady || isStandby())) {
     // No accept before READY=1: the fd is attached when the app calls ready(). Until then connections wait in
     // the holder's accept queue (datagrams in the receive buffer), and an unready generation serves nothing.
+    // A warm standby (standby.ts) attaches it only once the holder promotes it, READY=1 or not.
     const emitter: net.Server | dgram.Socket = kind === 'dgram' ? (target as dgram.Socket) : server!;
-    attachWhenReady(() => {
+    const listen = () => whenPromoted(() => {
       if (isDraining()) return;
       if (emitter instanceof dgram.Socket) emitter.bind({ fd });
       else emitter.listen({ fd }, backlog);
     });
+    if (untilReady) attachWhenReady(listen);
+    else listen();
     register(drainable, { drainTimeout, ...(options.onDrain ? { onDrain: options.onDrain } : {}), ...(options.exitOnDrain === undefined ? {} : { exitOnDrain: options.exitOnDrain }) });
     markAttached(fd);
     return { kind, name, fd, info: chosen!.info, address: infoAddress(chosen!.info, kind === 'dgram'), inherited: true };

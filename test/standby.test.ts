@@ -1,0 +1,70 @@
+// Warm standby (--standby 1): a ready standby accepts nothing until a crash promotes it, and then it answers at once
+// (no backoff, no start-up) while connections wait in the held accept queue: nothing is refused.
+import { request } from 'undici';
+import { afterEach, expect, it } from 'vitest';
+import { fixture, HolderProcess, sleep, type StatusBody } from './helpers/holdfast.js';
+import { startLoad } from './helpers/load.js';
+
+let holder: HolderProcess | undefined;
+afterEach(async () => { await holder?.stop(); holder = undefined; });
+
+type W = StatusBody['workers'][number] & { standby?: true };
+
+async function withReadyStandby(h: HolderProcess): Promise<{ serving: W; standby: W }> {
+  for (let i = 0; i < 600; i++) {
+    const s = await h.status();
+    const ws = s.workers as W[];
+    const standby = ws.find((w) => w.standby && w.state === 'ready');
+    const serving = ws.find((w) => !w.standby && w.state === 'ready');
+    if (standby && serving) return { serving, standby };
+    await sleep(50);
+  }
+  throw new Error(`no ready standby: ${JSON.stringify(await h.status())}\n${h.output}`);
+}
+
+async function pidOf(port: number): Promise<number> {
+  const r = await request(`http://127.0.0.1:${port}/`, { reset: true, headersTimeout: 30_000 });
+  return ((await r.body.json()) as { pid: number }).pid;
+}
+
+it('a ready standby (HOLDFAST_STANDBY=1) never accepts: every request on a new connection is answered by the serving worker', async () => {
+  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--standby', '1', '--', process.execPath, fixture('ok-app.mjs')]);
+  await holder.waitReady(1);
+  const { serving, standby } = await withReadyStandby(holder);
+  expect(standby.pid).not.toBe(serving.pid);
+  const { port } = await holder.address('http');
+  const pids = new Set<number>();
+  for (let i = 0; i < 200; i++) pids.add(await pidOf(port));
+  // Two processes accepting on one socket share the connections; a standby that accepted would show up here.
+  expect([...pids]).toEqual([serving.pid]);
+}, 120_000);
+
+it('SIGKILL of the serving worker under load: the standby is promoted, answers, and nothing is refused', async () => {
+  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--standby', '1', '--', process.execPath, fixture('ok-app.mjs')]);
+  await holder.waitReady(1);
+  const { serving, standby } = await withReadyStandby(holder);
+  const { port } = await holder.address('http');
+  const connections = 20;
+  const load = startLoad(`http://127.0.0.1:${port}`, { connections, mode: 'new-connection' });
+  await sleep(500);
+  const spawnedBefore = holder.output.match(/"msg":"spawned"/g)!.length;
+  process.kill(serving.pid, 'SIGKILL');
+  // The next answer comes from the standby, promoted without a new spawn for the slot.
+  let answeredBy = 0;
+  for (let i = 0; i < 100 && answeredBy !== standby.pid; i++) answeredBy = await pidOf(port).catch(() => 0);
+  expect(answeredBy).toBe(standby.pid);
+  await sleep(1000);
+  const report = await load.stop();
+  expect(report.errors.ECONNREFUSED ?? 0).toBe(0);
+  // Only requests in flight inside the killed process can be cut (SIGKILL): at most one per client connection.
+  const cut = Object.values(report.errors).reduce((a, b) => a + b, 0);
+  expect(cut).toBeLessThanOrEqual(connections);
+  expect(report.ok).toBeGreaterThan(100);
+  expect(holder.output).toMatch(new RegExp(`promoted standby pid ${standby.pid} in place of pid ${serving.pid}`));
+  expect(holder.output).not.toMatch(/restarting in \d+ ms/);
+  const s = await holder.status();
+  expect((s.workers as W[]).filter((w) => !w.standby).map((w) => w.pid)).toEqual([standby.pid]);
+  // A new standby started behind it (the only spawn since the kill).
+  await withReadyStandby(holder);
+  expect(holder.output.match(/"msg":"spawned"/g)!.length).toBe(spawnedBefore + 1);
+}, 120_000);
