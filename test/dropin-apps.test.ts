@@ -1,7 +1,10 @@
 // Unmodified apps with the habits that break naive restarts: a SIGTERM handler that exits at once, one that calls
 // server.close(), two servers, a UDP socket, PM2's process.send('ready'); and what strict mode says.
 import { createSocket } from 'node:dgram';
-import { request } from 'undici';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, request } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { describeFigures, dropin, expectZeroLoss, freePort, reloadsUnderLoad, sleep, SCENARIO_TIMEOUT_MS } from './helpers/dropin.js';
 import { HolderProcess, until } from './helpers/holdfast.js';
@@ -100,6 +103,22 @@ it('a UDP app using dgram bind(port): every datagram answered across 3 reloads, 
   expect([...Array(sent - recoveredAt).keys()].filter((i) => !answered.has(recoveredAt + i))).toEqual([]);
   expect(lostAtKill).toBeLessThan((recoveredAt - sentInReloads) / 2);
   expect(pids.size).toBeGreaterThanOrEqual(5);
+});
+
+it('a unix socket path: listen(path) takes the held socket, server.address() names the path, reloads keep it', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'holdfast-unix-')), 'app.sock');
+  holder = new HolderProcess(['-l', `http=unix:${path}`, '--', process.execPath, dropin('unix-app.mjs')], { env: { SOCKET_PATH: path } });
+  await holder.waitReady(1, 30_000);
+  const client = new Client('http://localhost', { socketPath: path });
+  const ask = async () => (await (await client.request({ path: '/', method: 'GET' })).body.json()) as { pid: number; address: string };
+  const first = await ask();
+  expect(first.address).toBe(path);
+  const r = await holder.reloadCli();
+  expect(r.code, r.out).toBe(0);
+  const second = await ask();
+  expect(second.pid).not.toBe(first.pid);
+  expect(second.address).toBe(path);
+  await client.close();
 });
 
 describe('a listen on a port holdfast does not hold', () => {

@@ -152,6 +152,18 @@ function guardClose(server: net.Server, s: State): void {
 }
 
 /**
+ * serve() may attach a moment later (after its in-process warm-up, --warmup): meanwhile server.address() already
+ * describes the held socket, as it would right after a listen() that binds.
+ */
+function describeUntilListening(target: Target, h: HeldSocket): void {
+  const server = target as net.Server;
+  if (typeof server.listen !== 'function' || server.listening) return;
+  const own = server as unknown as Record<string, unknown>;
+  own.address = () => nodeAddress(h);
+  server.once('listening', () => { delete own.address; });
+}
+
+/**
  * `target` (a net.Server about to listen, or a dgram socket about to bind) takes held socket `h`.
  * `callback` is the app's listen/bind callback (added as a 'listening' listener, as Node does).
  */
@@ -162,14 +174,21 @@ export function claim(target: Target, h: HeldSocket, callback: ((...a: unknown[]
   h.claimed = true;
   if (callback) target.once('listening', callback);
   const isServer = typeof (target as net.Server).listen === 'function';
-  if (isServer) guardClose(target as net.Server, s);
+  if (isServer) {
+    guardClose(target as net.Server, s);
+    // Node's server.address() of a unix socket it did not bind itself is its pipe name, else null (fastify then
+    // misbehaves): name it as the held socket.
+    if (h.transport === 'unix') (target as unknown as { _pipeName: unknown })._pipeName = nodeAddress(h);
+  }
   if (isReady() && !s.settings.waitReady) {
     void startAttach(s, target, h);
+    describeUntilListening(target, h);
     return;
   }
   if (!isServer || complete(s)) {
     // Datagram sockets are never only announced (an early send() would bind a port of its own): they attach now.
     void startAttach(s, target, h, !isServer);
+    describeUntilListening(target, h);
     if (complete(s)) attachAll(s);
     return;
   }
