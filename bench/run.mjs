@@ -2,7 +2,7 @@
 // pnpm bench: holdfast against bare node, PM2 (cluster mode, `pm2 reload`) and nodemon, on the same fastify
 // app and the same load (autocannon, 50 keep-alive connections, maximum rate), in one run on one machine.
 //
-//   node bench/run.mjs [--quick] [--runs N] [--reloads N] [--only LIST] [--fault reload] [--json-out FILE] [--out-dir DIR] [--docs]
+//   node bench/run.mjs [--quick] [--runs N] [--reloads N] [--only LIST] [--fault reload] [--json-out FILE] [--out-dir DIR] [--docs] [--warmup N]
 //
 // The machine is shared and noisy, so every figure that compares two systems is a ratio taken within one
 // round, rounds alternate the order of the systems, and the table gives the median with the spread (min–max)
@@ -34,6 +34,7 @@ const { values: opt } = parseArgs({
     'json-out': { type: 'string' },
     'out-dir': { type: 'string' },
     docs: { type: 'boolean' },
+    warmup: { type: 'string' }, // holdfast: runs of GET / in-process before READY=1 (--warmup / --warmup-count N); 0 = off
   },
 });
 const SECTIONS = ['throughput', 'reload', 'undici', 'handover', 'sigkill', 'dev', 'udp', 'soak'];
@@ -100,7 +101,7 @@ try {
   // Started together (start-up is not measured here; the bare app's is, alone, in each run).
   const starting = [
     needBare && startBare().then((x) => { sys.bare = x; }),
-    needHf && startHoldfast({ fault: opt.fault }).then((x) => { sys.holdfast = x; }),
+    needHf && startHoldfast({ fault: opt.fault, warmup: Number(opt.warmup ?? 0) }).then((x) => { sys.holdfast = x; }),
     // The same app and holder with the connection hand-over off (the drain closes idle connections itself).
     want('handover') && startHoldfast({ env: { HOLDFAST_HANDOVER: '0' } }).then((x) => { sys.holdfastNoHandover = { ...x, name: 'holdfast (hand-over off)' }; }),
     needPm2 && startPm2().then((x) => { sys.pm2 = x; }),

@@ -40,3 +40,11 @@ it("serve()'s warmup option on a fastify app: GET and POST with a JSON body, cou
   expect(await get(port)).toMatchObject({ warmups: 50, warmupsOnSocket: 0, warmupsWhileListening: 0, real: 1 });
   expect(holder.output).not.toMatch(/WARN_HOLDFAST_WARMUP_FAILED/);
 }, 60_000);
+
+it('--warmup through the register hook: an unmodified app.listen(PORT) warms up before it takes the held socket', async () => {
+  const port = 20_000 + Math.floor(Math.random() * 30_000);
+  holder = new HolderProcess(['-l', `http=tcp://127.0.0.1:${port}`, '--warmup', '/', '--warmup-count', '40', '--', process.execPath, fixture('warmup-app.mjs')],
+    { env: { WARMUP_KIND: 'hook', PORT: String(port) } });
+  await holder.waitReady(1);
+  expect(await get(port)).toMatchObject({ warmups: 40, warmupsOnSocket: 0, warmupsWhileListening: 0, real: 1 });
+}, 60_000);

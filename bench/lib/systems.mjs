@@ -89,10 +89,12 @@ export async function control(path, method, route, body) {
  * holdfast run through the real CLI. `fault: 'reload'` makes every reload deploy apps/never-ready.mjs, so each
  * must roll back (a bench that cannot see a failed reload is no bench).
  */
-export async function startHoldfast({ app = APP_HOLDFAST, listen = 'http=tcp://127.0.0.1:0', env = {}, fault } = {}) {
+export async function startHoldfast({ app = APP_HOLDFAST, listen = 'http=tcp://127.0.0.1:0', env = {}, fault, warmup = 0, standby = 0 } = {}) {
   const dir = tempDir('holdfast');
   const ctl = join(dir, 'control.sock');
-  const holder = start(node, [HOLDFAST_BIN, 'run', '--control', ctl, '-l', listen, '--drain-timeout', '10s', '--', node, app],
+  // warmup: runs of GET / in-process before READY=1 (0: off); standby: warm standbys (--standby).
+  const extra = [...(warmup > 0 ? ['--warmup', '/', '--warmup-count', String(warmup)] : []), ...(standby > 0 ? ['--standby', String(standby)] : [])];
+  const holder = start(node, [HOLDFAST_BIN, 'run', '--control', ctl, '-l', listen, '--drain-timeout', '10s', ...extra, '--', node, app],
     { env: { ...process.env, HOLDFAST_LOG_FORMAT: 'json', ...env } });
   onCleanup(() => stopHolder(ctl, holder));
   const status = async () => (await control(ctl, 'GET', '/status')).body;
