@@ -16,7 +16,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { installSignalCleanup, run, sleep, stopAll } from './lib/proc.mjs';
+import { installSignalCleanup, run, sleep, stopAll, until } from './lib/proc.mjs';
 import { BENCH, ROOT, startBare, startHoldfast, startNodemon, startPm2 } from './lib/systems.mjs';
 import { devSave, idleClientsDrain, idleReloads, managerFootprint, reloadsUnderAutocannon, reloadsUnderUndici, sigkill, startHoldfastDev, startup, steady, udpSwaps } from './lib/phases.mjs';
 import { BIN_MS } from './lib/load.mjs';
@@ -103,6 +103,8 @@ try {
     needBare && startBare().then((x) => { sys.bare = x; }),
     needHf && startHoldfast({ fault: opt.fault, warmup: Number(opt.warmup ?? 0) }).then((x) => { sys.holdfast = x; }),
     // The same app and holder with the connection hand-over off (the drain closes idle connections itself).
+    // The same holder with a warm standby: SIGKILL promotes it instead of starting a worker.
+    want('sigkill') && startHoldfast({ standby: 1 }).then((x) => { sys.holdfastStandby = { ...x, name: 'holdfast --standby 1' }; }),
     want('handover') && startHoldfast({ env: { HOLDFAST_HANDOVER: '0' } }).then((x) => { sys.holdfastNoHandover = { ...x, name: 'holdfast (hand-over off)' }; }),
     needPm2 && startPm2().then((x) => { sys.pm2 = x; }),
     needNodemon && startNodemon().then((x) => { sys.nodemon = x; }),
@@ -159,8 +161,10 @@ try {
     }
     if (want('sigkill')) {
       R.sigkill = {};
-      for (const s of order(['holdfast', 'pm2'])) {
+      for (const s of order(['holdfast', 'holdfastStandby', 'pm2'])) {
         log(`run ${i + 1}: SIGKILL ${s}`);
+        // A standby replaces the killed worker only once the next one is ready: wait for it (each kill uses one).
+        if (s === 'holdfastStandby') await until(async () => (await sys[s].status()).workers.some((w) => w.standby && w.state === 'ready'), { timeoutMs: 20_000, what: 'a ready standby' }).catch(() => {});
         R.sigkill[s] = await guarded(`sigkill ${s}`, () => sigkill(sys[s]));
         await sleep(Q ? 200 : 1000);
       }
@@ -271,7 +275,7 @@ if (want('handover')) {
 }
 if (want('sigkill')) {
   F.sigkill = {};
-  for (const s of ['holdfast', 'pm2']) {
+  for (const s of ['holdfast', 'holdfastStandby', 'pm2']) {
     const rs = per((R) => R.sigkill?.[s]);
     if (rs.some((r) => !r.recovered)) problem(`${s}: no new worker answered within 20 s of a SIGKILL`);
     F.sigkill[s] = { kills: rs.length, refused: sum(rs.map((r) => r.refused)), otherFailures: sum(rs.map((r) => r.otherFailures)), refusedPerKill: spread(rs.map((r) => r.refused), 1), recoveryMs: spread(rs.map((r) => r.recoveryMs), 0) };
@@ -335,6 +339,7 @@ if (F.p99?.holdfast) {
 if (F.sigkill) {
   const c = (s) => `**${F.sigkill[s].refused}** refused, ${F.sigkill[s].otherFailures} other failures in ${F.sigkill[s].kills} kill(s); recovery ${v(F.sigkill[s].recoveryMs, ' ms', 0)}`;
   row('refused connections and recovery time after SIGKILL of the worker', c('holdfast'), c('pm2'), '—', '4 loops of fresh connections; recovery = kill to first answer from a new pid');
+  row('the same with `--standby 1`', c('holdfastStandby'), '—', '—', 'a warm standby (ready, not accepting) is promoted at once: no backoff, no start-up; its memory is one more worker');
 }
 if (F.udp) row(`UDP datagrams lost across ${F.udp.swaps} swaps at ${F.udp.rate}/s`, `**${F.udp.lost}** of ${F.udp.sent}`, '—', '—', 'UDP echo worker; sequence numbers counted back at the sender');
 if (F.holderRssMiB !== null || F.soak) {

@@ -108,7 +108,7 @@ export async function startHoldfast({ app = APP_HOLDFAST, listen = 'http=tcp://1
   return {
     name: 'holdfast', port, bound, url: `http://127.0.0.1:${port}`, control: ctl, holder, status,
     cpuRoot: () => holder.pid,
-    workerPid: async () => { const st = await status(); return st.workers.find((w) => w.generation === st.generation)?.pid; },
+    workerPid: async () => { const st = await status(); return st.workers.find((w) => w.generation === st.generation && !w.standby)?.pid; },
     /** `holdfast reload` as a separate CLI process, as a user runs it. */
     async reload() {
       if (fault === 'reload') {
