@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { HOLDFAST_ENV, HoldfastError, parseDuration, parseListen, type SocketSpec } from '@holdfast/core';
+import { resolve } from 'node:path';
+import { locateConfig } from './config-file.js';
+import { DURATION_FORMATS, HOLDFAST_ENV, HoldfastError, parseDuration, parseListen, type SocketSpec } from '@holdfast/core/client';
 import { OPS_KEYS, resolveOps, validateOpsKey, type OpsConfig, type OpsFlags } from './config-ops.js';
 import { resolveSwaps, SWAPS_KEYS, validateSwapsKey, type SwapsConfig, type SwapsFlags } from './config-swaps.js';
 
@@ -65,7 +65,6 @@ export interface ConfigFlags extends OpsFlags, SwapsFlags {
   strict?: boolean;
 }
 
-export const CONFIG_FILE = 'holdfast.config.json';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Keys of the config file and what each expects (also the error text). */
@@ -74,13 +73,13 @@ const KEYS = {
   command: 'a non-empty array of strings, e.g. ["node", "server.mjs"]',
   cwd: 'a directory path (relative to the config file)',
   control: 'a control socket path (relative to the config file)',
-  readyTimeout: 'a duration like 250ms, 30s, 2m or a number of milliseconds, at least 1 ms and at most 24.8 days',
-  drainTimeout: 'a duration like 250ms, 30s, 2m or a number of milliseconds, at most 24.8 days',
+  readyTimeout: `a duration like ${DURATION_FORMATS}, at least 1 ms and at most 24.8 days`,
+  drainTimeout: `a duration like ${DURATION_FORMATS}, at most 24.8 days`,
   logLevel: `one of ${LOG_LEVELS.join(', ')}`,
-  workers: 'a whole number of worker processes, 1 to 1024, or "max" (one per CPU)',
+  workers: 'a whole number of worker processes, 1 to 1024 (a JSON number, not a string), or "max" (one per CPU)',
   reloadStrategy: 'one of rolling, all-at-once',
   maxExtra: 'a whole number of extra processes allowed during a swap, 1 to 1024',
-  settle: 'a duration like 300ms or a number of milliseconds',
+  settle: `a duration like ${DURATION_FORMATS}`,
   watchdog: 'a duration like 10s, or 0 to disable',
   maxRestarts: 'a whole number of consecutive failures before the service is marked failed, 1 to 1000000',
   dev: 'an object with watch, ignore and debounce',
@@ -93,7 +92,7 @@ const KEYS = {
 const DEV_KEYS = {
   watch: 'an array of paths to watch (relative to the config file)',
   ignore: 'an array of glob patterns, e.g. ["**/*.test.ts"]',
-  debounce: 'a duration like 100ms or a number of milliseconds',
+  debounce: `a duration like ${DURATION_FORMATS}`,
 } as const;
 
 function bad(where: string, key: string, value: unknown, expected: string): HoldfastError {
@@ -133,7 +132,7 @@ const INT_LIMITS = { workers: 1024, maxExtra: 1024, maxRestarts: 1_000_000 } as 
 function parseCount(value: string | number | undefined, what: string, max: number): number | undefined {
   if (value === undefined) return undefined;
   if (value === 'max' && what.endsWith('workers')) return Math.min(availableParallelism(), max);
-  const n = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > max) {
     throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${what} must be a whole number from 1 to ${max}${what.endsWith('workers') ? ' or max (one per CPU)' : ''}; got ${JSON.stringify(value)}`);
   }
@@ -206,7 +205,7 @@ export function validateConfig(raw: unknown, where: string, baseDir: string): Fi
       case 'workers':
       case 'maxExtra':
       case 'maxRestarts':
-        if (typeof value !== 'number' && typeof value !== 'string') throw bad(where, key, value, KEYS[key]);
+        if (typeof value !== 'number' && !(key === 'workers' && value === 'max')) throw bad(where, key, value, KEYS[key]);
         try { out[key] = parseCount(value, key, INT_LIMITS[key]); } catch { throw bad(where, key, value, KEYS[key]); }
         break;
       case 'reloadStrategy':
@@ -239,45 +238,15 @@ export function validateConfig(raw: unknown, where: string, baseDir: string): Fi
   return out;
 }
 
-function readJson(path: string, where: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${where}: cannot read it (${(err as NodeJS.ErrnoException).code})`, { cause: err });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${where} is not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-}
 
 /**
- * Find and validate the config file for `dir`: `explicit` if given, else `holdfast.config.json`, else the
- * `"holdfast"` key of package.json. Returns null when there is none.
+ * Find (config-file.ts) and validate the config file for `dir`: `explicit` if given, else `holdfast.config.json`,
+ * else the `"holdfast"` key of package.json. Returns null when there is none.
+ * @throws HoldfastError ERR_HOLDFAST_INVALID_OPTION / ERR_HOLDFAST_INVALID_SPEC naming the file, key and value.
  */
 export function loadConfigFile(dir: string, explicit?: string): { config: FileConfig; source: string } | null {
-  if (explicit) {
-    const path = isAbsolute(explicit) ? explicit : resolve(dir, explicit);
-    return { config: validateConfig(readJson(path, path), path, dirname(path)), source: path };
-  }
-  const file = join(dir, CONFIG_FILE);
-  const pkgPath = join(dir, 'package.json');
-  const pkg = existsSync(pkgPath) ? readJson(pkgPath, pkgPath) as Record<string, unknown> : null;
-  const inPkg = pkg !== null && typeof pkg === 'object' && 'holdfast' in pkg;
-  if (existsSync(file)) {
-    if (inPkg) {
-      throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `both ${file} and the "holdfast" key of ${pkgPath} configure holdfast`,
-        { hint: 'Keep one of them (or pass --config PATH).' });
-    }
-    return { config: validateConfig(readJson(file, file), file, dir), source: file };
-  }
-  if (inPkg) {
-    const where = `${pkgPath} "holdfast"`;
-    return { config: validateConfig(pkg.holdfast, where, dir), source: where };
-  }
-  return null;
+  const found = locateConfig(dir, explicit);
+  return found && { config: validateConfig(found.raw, found.where, found.baseDir), source: found.where };
 }
 
 /**

@@ -2,7 +2,7 @@
  * The CLI's own errors: the codes only the `holdfast` command raises, in one registry with their exit codes.
  * The holder's codes (and their exit codes) are @holdfast/core's CORE_ERRORS; docs/errors.md documents both.
  */
-import { defineErrorClass, defineErrors, type CodedError } from '@holdfast/core';
+import { defineErrorClass, defineErrors, type CodedError } from '@holdfast/core/client';
 
 /** Every code the CLI itself raises. */
 export const CLI_ERRORS = defineErrors({

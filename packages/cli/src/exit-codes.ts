@@ -1,4 +1,4 @@
-import { CORE_ERRORS } from '@holdfast/core';
+import { CORE_ERRORS } from '@holdfast/core/client';
 import { CLI_ERRORS } from './errors.js';
 
 /** Every code the command can end with, from the registries (docs/errors.md lists them with their exit codes). */

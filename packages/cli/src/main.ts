@@ -1,11 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { CodedError } from '@holdfast/core';
-import { metricsCommand, reloadCommand, statusCommand, stopCommand } from './control-commands.js';
-import { devCommand } from './dev.js';
+import { CodedError } from '@holdfast/core/client';
 import { CLI_ERRORS } from './errors.js';
 import { EXIT } from './exit-codes.js';
-import { runCommand } from './run.js';
-import { unitCommand } from './unit-command.js';
+
+// Each command's module is imported when it runs: `status`, `reload` and `stop` then load commander, node:http
+// and the light @holdfast/core/client, never the holder (fastify, pino, the addon), chokidar or pino-pretty.
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -34,6 +35,7 @@ Environment:
 export function buildProgram(): Command {
   const program = new Command('holdfast')
     .description('Zero-downtime restarts for services on held sockets (systemd socket-activation protocol).')
+    .version(VERSION, '-V, --version', 'print the version of holdfast')
     .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
@@ -88,7 +90,7 @@ Examples:
   holdfast run --cwd /srv/app/current -- node server.mjs     # blue-green: switch the symlink, then reload
   holdfast run                                               # everything from holdfast.config.json
 ${EXIT_CODES_HELP}`)
-    .action(async (command: string[], flags) => { await runCommand(flags, command); });
+    .action(async (command: string[], flags) => { await (await import('./run.js')).runCommand(flags, command); });
 
   holderOptions(program.command('dev'), { ready: '10s', drain: '5s', onFailed: 'stay' })
     .description('run CMD and reload it on every change (debounced); a broken edit keeps the last good generation serving')
@@ -102,7 +104,7 @@ Examples:
   holdfast dev -l http=tcp://127.0.0.1:3000 -- node server.mjs
   holdfast dev -l http=tcp://127.0.0.1:3000 -w src -i '**/*.test.ts' -- node --import tsx src/server.ts
 ${EXIT_CODES_HELP}`)
-    .action(async (command: string[], flags) => { await devCommand(flags, command); });
+    .action(async (command: string[], flags) => { await (await import('./dev.js')).devCommand(flags, command); });
 
   holderOptions(program.command('unit'), { ready: '30s', drain: '30s', onFailed: 'exit' })
     .description('print the systemd .socket and .service units that run this holder with the same sockets and command')
@@ -113,7 +115,7 @@ Examples:
   holdfast unit -l http=tcp://0.0.0.0:8080 --name app -- node server.mjs
   holdfast unit --name app --out ./deploy/systemd          # from holdfast.config.json
 ${EXIT_CODES_HELP}`)
-    .action((command: string[], flags) => { process.exitCode = unitCommand(flags, command); });
+    .action(async (command: string[], flags) => { process.exitCode = (await import('./unit-command.js')).unitCommand(flags, command); });
 
   program.command('reload')
     .description('start a new generation, show its progress, drain the old one (exit 1 on rollback)')
@@ -135,7 +137,7 @@ Examples:
   holdfast reload --env FEATURE_X=1 --env-file ./release.env   # change the environment of the next generation
   curl -N --unix-socket "$SOCK" -X POST 'http://holdfast/reload?progress=1'
 ${EXIT_CODES_HELP}`)
-    .action(async (command: string[], flags) => { process.exitCode = await reloadCommand(flags, command); });
+    .action(async (command: string[], flags) => { process.exitCode = await (await import('./reload-command.js')).reloadCommand(flags, command); });
 
   program.command('status')
     .description('show the service, its workers and sockets')
@@ -149,7 +151,7 @@ Examples:
   holdfast status --json | jq '.workers[] | {pid, generation, state}'
   holdfast status --check || echo "not serving (exit $?)"     # an exec probe
 ${EXIT_CODES_HELP}`)
-    .action(async (flags) => { process.exitCode = await statusCommand(flags); });
+    .action(async (flags) => { process.exitCode = await (await import('./status-command.js')).statusCommand(flags); });
 
   program.command('metrics')
     .description('print the holder\'s Prometheus metrics (GET /metrics on the control socket)')
@@ -159,17 +161,24 @@ ${EXIT_CODES_HELP}`)
 Example:
   holdfast metrics | grep holdfast_swaps_total
 ${EXIT_CODES_HELP}`)
-    .action(async (flags) => { process.exitCode = await metricsCommand(flags); });
+    .action(async (flags) => { process.exitCode = await (await import('./status-command.js')).metricsCommand(flags); });
 
   program.command('stop')
-    .description('drain every worker and stop the holder')
+    .description('drain every worker and stop the holder; returns once the holder has exited and the sockets are closed')
     .option(...controlOpt)
     .option(...configOpt)
+    .option('--no-wait', 'return as soon as the holder has begun stopping')
+    .option('--json', 'print the progress events as JSON lines')
     .addHelpText('after', `
-Example:
-  holdfast stop      # the same as SIGTERM or Ctrl-C to the holder
+Prints each worker as it ends (exited on its own after N ms, or killed at the drain deadline with the
+connections that were cut), then "stopped" once the holder process is gone: \`holdfast stop && holdfast run\`
+on the same port works. Exit 1 when connections were cut at the drain deadline.
+
+Examples:
+  holdfast stop              # the same as SIGTERM or Ctrl-C to the holder, but waits for it
+  holdfast stop --no-wait
 ${EXIT_CODES_HELP}`)
-    .action(async (flags) => { process.exitCode = await stopCommand(flags); });
+    .action(async (flags) => { process.exitCode = await (await import('./stop-command.js')).stopCommand(flags); });
   return program;
 }
 

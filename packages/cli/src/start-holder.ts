@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultControlPath, Holder, type OnFailed } from '@holdfast/core';
+import { defaultControlPath, Holder, HoldfastError, type OnFailed } from '@holdfast/core';
 import type { ResolvedConfig } from './config.js';
 import { cliLogger } from './logger.js';
 import { warmupEnv } from './config-swaps.js';
@@ -21,7 +21,11 @@ export async function startHolder(cfg: ResolvedConfig, onFailedDefault: OnFailed
   const log = cliLogger(cfg.logLevel);
   if (cfg.source) log.info({ config: cfg.source }, 'configuration loaded');
   const [cmd, ...args] = cfg.command;
-  if (cfg.controlPath) mkdirSync(dirname(cfg.controlPath), { recursive: true, mode: 0o700 });
+  // A control path in a directory that does not exist is a typo more often than a wish: say so, create nothing.
+  if (cfg.controlPath && !statSync(dirname(cfg.controlPath), { throwIfNoEntry: false })?.isDirectory()) {
+    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `--control ${cfg.controlPath}: the directory ${dirname(cfg.controlPath)} does not exist`,
+      { hint: `Create it first (mkdir -p -m 700 ${dirname(cfg.controlPath)}) or pick a path in an existing directory.` });
+  }
   const holder = await Holder.start({
     sockets: cfg.sockets, command: cmd, args, cwd: cfg.cwd, controlPath: cfg.controlPath ?? defaultControlPath(),
     readyTimeoutMs: cfg.readyTimeoutMs, drainTimeoutMs: cfg.drainTimeoutMs, logger: log,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { HOLDFAST_ENV } from '@holdfast/native/protocol';
 
 /**
@@ -17,4 +17,25 @@ export function defaultControlPath(cwd: string = process.cwd(), env: NodeJS.Proc
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const key = createHash('sha256').update(resolve(cwd)).digest('hex').slice(0, 16);
   return join(dir, `${key}.sock`);
+}
+
+/**
+ * The control socket of the holder that serves `cwd` or one of its parent directories: walks up from `cwd` and
+ * returns the first directory's default path (see {@link defaultControlPath}) on which a socket file exists, so
+ * `holdfast status` in `src/` finds the holder started in the project root. `$HOLDFAST_CONTROL` wins; with no
+ * socket anywhere up the tree, the default path for `cwd` itself (the error then names it).
+ */
+export function findControlPath(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
+  const own = defaultControlPath(cwd, env);
+  if (env[HOLDFAST_ENV.CONTROL] || isSocket(own)) return own;
+  for (let dir = resolve(cwd); dir !== dirname(dir);) {
+    dir = dirname(dir);
+    const path = defaultControlPath(dir, env);
+    if (isSocket(path)) return path;
+  }
+  return own;
+}
+
+function isSocket(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false })?.isSocket() ?? false;
 }

@@ -18,6 +18,8 @@ export interface ControlTarget {
   metrics?(): Promise<{ contentType: string; body: string }>;
   /** `POST /reload?progress=1`: newline-delimited JSON progress events (see reload-progress.ts). */
   reloadProgress?(launch: Partial<LaunchSpec>): Readable;
+  /** `POST /stop?progress=1`: newline-delimited JSON stop events until the sockets are closed (Holder.stopProgress). */
+  stopProgress?(): Readable;
 }
 
 /** An error answer: the registry's HTTP status for the code, and `{ ok: false, error: { code, message, hint } }`. */
@@ -85,6 +87,8 @@ function parseLaunch(body: unknown): Partial<LaunchSpec> {
  *   then one `result` line with the body above (`curl -N` shows them live)
  * - `GET /metrics` → Prometheus text format (metrics.ts)
  * - `POST /stop` → 202 `{ ok: true }`, then the holder stops gracefully
+ * - `POST /stop?progress=1` → 200 newline-delimited JSON: `stopping`, one `drained`/`cut` per worker, `stopped`
+ *   once the held sockets are closed
  * A leftover socket file nobody answers on is replaced; a live one is refused.
  * @throws HoldfastError ERR_HOLDFAST_CONTROL_IN_USE when another holder answers on `path`.
  */
@@ -132,7 +136,10 @@ export async function startControlServer(path: string, target: ControlTarget): P
     const m = await target.metrics();
     return reply.type(m.contentType).send(m.body);
   });
-  app.post('/stop', async (_req, reply) => {
+  app.post('/stop', async (req, reply) => {
+    if ((req.query as { progress?: string }).progress && target.stopProgress) {
+      return reply.type('application/x-ndjson').send(target.stopProgress());
+    }
     reply.code(202).send({ ok: true });
     setImmediate(() => target.stop());
     return reply;

@@ -2,7 +2,7 @@
  * The holder's errors: one registry (message, hint, CLI exit code, control API status per code), one class.
  * Every code is documented in docs/errors.md under "core" (a test keeps the two in sync).
  */
-import { defineErrorClass, defineErrors, type CodedError } from '@holdfast/native';
+import { defineErrorClass, defineErrors, type CodedError } from '@holdfast/native/coded-error';
 
 const USAGE = 2;
 const SOCKET = 3;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { statSync } from 'node:fs';
+import { PassThrough, type Readable } from 'node:stream';
 import type { ControlApp } from './control-http.js';
 import { startControlServer } from './control-server.js';
 import { assertDirectory, resolveCommand } from './command.js';
@@ -9,10 +10,12 @@ import { realProcessHost, type ProcessHost } from './process-host.js';
 import { NotifyHub } from './readiness.js';
 import { closeSockets, openSockets, type HeldSocket } from './socket-table.js';
 import type { SocketSpec } from './socket-spec.js';
-import { Supervisor, type LaunchSpec, type ReloadStrategy, type SupervisorStatus, type SwapResult } from './supervisor.js';
+import { Supervisor, type BatchReady, type LaunchSpec, type ReloadStrategy, type SupervisorStatus, type SwapResult } from './supervisor.js';
 import type { BackoffOptions } from './restart-policy.js';
+import type { DrainOutcome } from './worker.js';
+import { ownListeners, processTree, socketInodeOfFd } from './proc-sockets.js';
 import { createMetrics, type HolderMetrics } from './metrics.js';
-import { reloadProgressStream } from './reload-progress.js';
+import { drainEvent, reloadProgressStream } from './reload-progress.js';
 import { SystemdPeer } from './systemd-peer.js';
 import { OrphanReaper } from './orphan-reaper.js';
 import { startHealthServer, type HealthAddress, type HealthServer, type Readiness } from './health-server.js';
@@ -108,7 +111,14 @@ export interface HolderStatus extends SupervisorStatus {
   health: string | null;
   /** Env files and keys (never values) each live generation got. */
   env: GenerationEnvInfo[];
+  /** Problems the holder can see but not fix: no socket held, a worker listening on a port of its own. */
+  warnings: string[];
 }
+
+/** The warning for a holder with no sockets (status and the start log). */
+export const NO_SOCKET_WARNING = 'no socket is held (no --listen): the workers bind their own ports, so a reload cannot hand '
+  + 'the port over (the new generation fails with EADDRINUSE while the old one listens, and is rolled back); '
+  + 'hold it with -l NAME=tcp://HOST:PORT and serve the inherited fd';
 
 /**
  * The holder: opens the sockets once, runs the supervisor, serves the control API, handles signals
@@ -136,6 +146,10 @@ export class Holder {
   private delay: { end: () => void } | null = null;
   /** Why the holder stopped: 'failed' when --on-failed exit ended it (the CLI exits 1 then). */
   stopReason: 'stop' | 'failed' = 'stop';
+  /** Listening sockets a live worker opened itself (pid -> tcp://ADDR:PORT), found after its READY=1. */
+  private readonly ownListeners = new Map<number, string[]>();
+  /** Called once the held sockets are closed, before the control API goes away (stop progress streams). */
+  private readonly onSocketsClosed: (() => Promise<void>)[] = [];
   private readonly signalHandlers: [NodeJS.Signals, () => void][] = [];
 
   private constructor(readonly opts: HolderOptions, readonly sockets: HeldSocket[], private readonly notify: NotifyHub, log: Logger) {
@@ -159,6 +173,24 @@ export class Holder {
         this.stopReason = 'failed';
         void this.stop();
       });
+    }
+    this.supervisor.on('ready', (b: BatchReady) => setImmediate(() => this.checkOwnListeners(b.pids)));
+    this.supervisor.on('drained', (d: DrainOutcome) => this.ownListeners.delete(d.pid));
+    this.supervisor.on('crash', (w: { pid: number }) => this.ownListeners.delete(w.pid));
+  }
+
+  /**
+   * Invariant 2: a worker must serve the held sockets, not a port of its own. Once per new worker, after READY=1:
+   * its (and its children's) listening TCP sockets that are not the held ones, from /proc.
+   */
+  private checkOwnListeners(pids: number[]): void {
+    const held = new Set(this.sockets.map((s) => socketInodeOfFd(s.fd)).filter((i): i is number => i !== null));
+    for (const pid of pids) {
+      if (!this.supervisor.isWorkerPid(pid)) continue;
+      const own = ownListeners(processTree(pid), held);
+      if (own.length === 0) continue;
+      this.ownListeners.set(pid, own);
+      this.log.warn({ pid, listening: own }, `${ownListenerWarning(pid, own)}`);
     }
   }
 
@@ -191,8 +223,10 @@ export class Holder {
         stop: () => void holder.terminate(),
         metrics: () => holder.metrics.render(),
         reloadProgress: (launch) => reloadProgressStream(holder.supervisor, () => holder.reload(launch)),
+        stopProgress: () => holder.stopProgress(),
       });
       for (const s of sockets) log.info({ name: s.name, bound: s.bound }, 'holding socket');
+      if (sockets.length === 0) log.warn(NO_SOCKET_WARNING);
       log.info({ controlPath: opts.controlPath }, 'control API listening');
       if (opts.maxMemoryBytes) {
         // Loaded only here: it registers prom-client metrics, which a holder without --max-memory loads on the first scrape.
@@ -247,6 +281,10 @@ export class Holder {
       ready: r.ready,
       health: this.health?.bound ?? null,
       env: this.env.describe(s.workers.map((w) => w.generation)),
+      warnings: [
+        ...(this.sockets.length === 0 ? [NO_SOCKET_WARNING] : []),
+        ...[...this.ownListeners].filter(([pid]) => this.supervisor.isWorkerPid(pid)).map(([pid, own]) => ownListenerWarning(pid, own)),
+      ],
     };
   }
 
@@ -277,6 +315,32 @@ export class Holder {
     return this.stopped;
   }
 
+  /**
+   * Stop as `POST /stop` does (terminate(): --shutdown-delay first), reporting as newline-delimited JSON
+   * (`POST /stop?progress=1`): `stopping` ({holderPid, workers}), one `drained` or `cut` line per worker as it ends
+   * (see reload-progress.ts), then `stopped` ({holderPid, connectionsCut}) once the held sockets are closed. The
+   * holder process exits right after.
+   */
+  stopProgress(): Readable {
+    const out = new PassThrough();
+    const write = (e: object) => { if (!out.writableEnded) out.write(`${JSON.stringify(e)}\n`); };
+    write({ event: 'stopping', holderPid: process.pid, workers: this.supervisor.status().workers.map((w) => ({ pid: w.pid, generation: w.generation, state: w.state })) });
+    let connectionsCut = 0;
+    const onDrained = (d: DrainOutcome) => { connectionsCut += d.connectionsCut ?? 0; write(drainEvent(d)); };
+    this.supervisor.on('drained', onDrained);
+    this.onSocketsClosed.push(async () => {
+      this.supervisor.off('drained', onDrained);
+      write({ event: 'stopped', holderPid: process.pid, connectionsCut });
+      const ended = new Promise((r) => out.once('end', r));
+      out.end();
+      // Let the last line reach the client before the control API closes its connections.
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 500).unref())]);
+      await new Promise((r) => setImmediate(r));
+    });
+    void this.terminate();
+    return out;
+  }
+
   /** SIGHUP reloads; SIGTERM stops after --shutdown-delay, SIGINT at once (a second one does not cut the drain short). */
   installSignalHandlers(): void {
     const on = (sig: NodeJS.Signals, fn: () => void) => { process.on(sig, fn); this.signalHandlers.push([sig, fn]); };
@@ -285,7 +349,10 @@ export class Holder {
     on('SIGINT', () => { this.log.info('SIGINT: stopping'); this.delay?.end(); void this.stop(); });
   }
 
-  /** Graceful stop: drain every worker, close the control API, the notify socket and the held sockets. */
+  /**
+   * Graceful stop: drain every worker, close the notify socket and the held sockets (then stop progress streams
+   * get their last line), then the control API and the health server.
+   */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.peer?.stopping();
@@ -293,14 +360,21 @@ export class Holder {
       await this.supervisor.stop();
       await this.reaper.endOrphans();
       this.reaper.stop();
-      await this.control?.close().catch(() => {});
-      await this.health?.close();
       this.notify.close();
       closeSockets(this.sockets, { unlink: true });
+      await Promise.all(this.onSocketsClosed.map((fn) => fn()));
+      await this.control?.close().catch(() => {});
+      await this.health?.close();
       for (const [sig, fn] of this.signalHandlers) process.off(sig, fn);
       this.log.info('stopped');
       this.resolveStopped();
     })();
     return this.stopping;
   }
+}
+
+function ownListenerWarning(pid: number, own: string[]): string {
+  return `worker pid ${pid} listens on ${own.join(', ')} itself instead of a held socket: that port is closed during `
+    + 'every reload and the next generation may fail with EADDRINUSE; hold it with -l and serve the inherited fd '
+    + '(listenFds() / serve() of @holdfast/http-adapter)';
 }

@@ -17,6 +17,9 @@ export function parseNotify(data: Buffer | string): Map<string, string> {
   return fields;
 }
 
+/** How long messages from an exited worker's pid are still routed to it, ms. */
+const EXITED_GRACE_MS = 1000;
+
 /**
  * The holder's NOTIFY_SOCKET: one AF_UNIX datagram socket in the abstract namespace (nothing to clean up after
  * a SIGKILL), with SO_PASSCRED so that each message carries its sender's pid as the kernel vouches for it.
@@ -40,7 +43,9 @@ export class NotifyHub {
   /** Start routing messages from `worker.pid` (and its descendants) to it. */
   add(worker: Worker): void {
     this.workers.set(worker.pid, worker);
-    void worker.exited.then(() => this.workers.delete(worker.pid));
+    // A worker's last message (the connections its drain deadline cut) can be read after its exit was seen:
+    // keep routing its pid for a moment.
+    void worker.exited.then(() => setTimeout(() => { if (this.workers.get(worker.pid) === worker) this.workers.delete(worker.pid); }, EXITED_GRACE_MS).unref());
   }
 
   private owner(pid: number): Worker | undefined {

@@ -1,72 +1,110 @@
 import type { EventEmitter } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { HoldfastError, toHoldfastError } from './errors.js';
-import type { ServingEvent, SwapResult } from './supervisor.js';
+import type { BatchReady, SwapKind, SwapResult } from './supervisor.js';
+import type { DrainOutcome } from './worker.js';
+
+/** A worker that finished on its own (`drained`) or whose drain was cut short (`cut`), as progress shows it. */
+export type DrainEvent = { event: 'drained' | 'cut' } & DrainOutcome;
 
 /**
- * One line of `POST /reload?progress=1` (newline-delimited JSON), in the order things happen:
- * `spawned` (a new generation's process exists), `ready` (it sent READY=1 and serves; the old one keeps
- * accepting for the settle period, then drains), `drained` (the old one has exited), then exactly one `result`
- * line, the same body a plain `POST /reload` answers with (`ok` false and `error` on rollback, which may follow
- * `ready` when the new generation dies within the settle period).
+ * One line of `POST /reload?progress=1` (newline-delimited JSON), each written when it happens:
+ * `spawned` (a new process exists), `ready` (a batch sent READY=1 and settled; the workers it replaced begin
+ * draining; one per batch of a rolling swap), `drained` (a replaced worker exited on its own) or `cut` (it was
+ * SIGKILLed at the drain deadline, `killedAtDeadline`, or its own deadline cut connections; `connectionsCut`
+ * says how many), then exactly one `result` line: the body a plain `POST /reload` answers with, plus
+ * `connectionsCut` (sum over the replaced workers) once every replaced worker is gone. If the holder begins
+ * stopping before the swap is over, `result` says so (`ERR_HOLDFAST_STOPPING`) at once.
  */
 export type ReloadProgressEvent =
-  | { event: 'spawned'; pid: number; generation: number }
-  | { event: 'ready'; pid: number; pids: number[]; generation: number; readyMs: number; replacedPids: number[] }
-  | { event: 'drained'; pid: number; generation: number; drainMs: number }
+  | { event: 'spawned'; pid: number; generation: number; slot: number }
+  | ({ event: 'ready' } & BatchReady)
+  | DrainEvent
   | ({ event: 'result'; ok: boolean } & Record<string, unknown>);
 
-interface DrainedInfo { pid: number; generation: number; drainMs: number }
+/** `drained` when the worker finished on its own, `cut` when connections were cut or the holder had to SIGKILL. */
+export function drainEvent(d: DrainOutcome): DrainEvent {
+  return { event: d.killedAtDeadline || (d.connectionsCut ?? 0) > 0 ? 'cut' : 'drained', ...d };
+}
+
+function stoppingError(): HoldfastError {
+  return new HoldfastError('ERR_HOLDFAST_STOPPING',
+    `the holder (pid ${process.pid}) began stopping during the reload: its workers drain and the sockets close when it exits`,
+    { hint: 'Start the holder again (holdfast run) to serve; the reload did not happen.' });
+}
 
 /**
- * Run `reload` and report its progress through `emit`, using the supervisor's 'spawn' and 'drained' events.
- * Resolves after the `result` line, which on success comes only once every replaced worker has drained
- * (the drain deadline bounds that wait).
+ * Run `reload` and report its progress through `emit` from the supervisor's events ('swap-start', 'spawn',
+ * 'ready', 'drained', 'state'). The swap this reload belongs to is the first 'swap-start' after the call: a
+ * reload that waits behind a running swap is the queued follow-up, which starts next (Invariant 3).
+ * Resolves after the `result` line.
  */
 export async function reloadWithProgress(events: EventEmitter, reload: () => Promise<SwapResult>,
   emit: (e: ReloadProgressEvent) => void): Promise<SwapResult | null> {
-  const drained = new Map<number, DrainedInfo>();
-  const waiters = new Map<number, (d: DrainedInfo) => void>();
-  const spawnedGenerations = new Set<number>();
-  const onSpawn = (s: { pid: number; generation: number }) => {
-    spawnedGenerations.add(s.generation);
-    emit({ event: 'spawned', pid: s.pid, generation: s.generation });
+  let mine: number | null = null;
+  let swapOver = false;
+  const replaced = new Set<number>();
+  const outcomes = new Map<number, DrainOutcome>();
+  let allDrained: () => void = () => {};
+  let interrupted: (e: HoldfastError) => void = () => {};
+  const interruption = new Promise<HoldfastError>((r) => { interrupted = r; });
+  const checkDrained = () => { if ([...replaced].every((p) => outcomes.has(p))) allDrained(); };
+
+  const onStart = (s: { kind: SwapKind; generation: number }) => { mine ??= s.generation; };
+  const onSpawn = (w: { pid: number; generation: number; slot: number }) => {
+    if (mine !== null && !swapOver) emit({ event: 'spawned', pid: w.pid, generation: w.generation, slot: w.slot });
   };
-  const onDrained = (d: DrainedInfo) => { drained.set(d.pid, d); waiters.get(d.pid)?.(d); };
-  let readySent = false;
-  const onServing = (r: ServingEvent) => {
-    if (readySent || !spawnedGenerations.has(r.generation)) return; // another swap's generation
-    readySent = true;
-    emit({ event: 'ready', pid: r.pids[0], pids: r.pids, generation: r.generation, readyMs: Math.round(r.readyMs), replacedPids: r.replacedPids });
+  const onReady = (b: BatchReady) => {
+    if (mine === null || swapOver) return;
+    for (const p of b.replacedPids) replaced.add(p);
+    emit({ event: 'ready', ...b });
   };
+  const onDrained = (d: DrainOutcome) => {
+    if (!replaced.has(d.pid) || outcomes.has(d.pid)) return;
+    outcomes.set(d.pid, d);
+    emit(drainEvent(d));
+    checkDrained();
+  };
+  const onState = (state: string) => { if (state === 'stopping' && !swapOver) interrupted(stoppingError()); };
+  events.on('swap-start', onStart);
   events.on('spawn', onSpawn);
+  events.on('ready', onReady);
   events.on('drained', onDrained);
-  events.on('serving', onServing);
+  events.on('state', onState);
   try {
-    let r: SwapResult;
-    try {
-      r = await reload();
-    } catch (err) {
-      emit({ event: 'result', ok: false, error: toHoldfastError(err).toJSON() });
+    const swap = reload();
+    const settled = await Promise.race([
+      swap.then((r) => ({ r }), (err: unknown) => ({ err })),
+      interruption.then((err) => ({ err })),
+    ]);
+    swapOver = true;
+    void swap.catch(() => {});
+    if ('err' in settled) {
+      const e = toHoldfastError(settled.err);
+      emit({ event: 'result', ok: false, error: e.toJSON() });
       return null;
     }
-    events.off('spawn', onSpawn);
-    events.off('serving', onServing);
+    const r = settled.r;
     if (!r.ok) {
       emit({ event: 'result', ...r, error: r.error.toJSON() });
       return r;
     }
-    if (!readySent) emit({ event: 'ready', pid: r.pid, pids: r.pids, generation: r.generation, readyMs: Math.round(r.readyMs), replacedPids: r.replacedPids });
-    await Promise.all(r.replacedPids.map(async (pid) => {
-      const d = drained.get(pid) ?? await new Promise<DrainedInfo>((resolve) => waiters.set(pid, resolve));
-      emit({ event: 'drained', pid: d.pid, generation: d.generation, drainMs: d.drainMs });
-    }));
-    emit({ event: 'result', ...r });
+    // Replaced workers the events did not name (a swap that was already over) still get reported.
+    for (const p of r.replacedPids) replaced.add(p);
+    await new Promise<void>((resolve) => { allDrained = resolve; checkDrained(); });
+    const cut = [...outcomes.values()].filter((d) => drainEvent(d).event === 'cut');
+    emit({
+      event: 'result', ...r,
+      connectionsCut: cut.reduce((n, d) => n + (d.connectionsCut ?? 0), 0),
+      cutPids: cut.map((d) => d.pid),
+    });
     return r;
   } finally {
+    events.off('swap-start', onStart);
     events.off('spawn', onSpawn);
+    events.off('ready', onReady);
     events.off('drained', onDrained);
-    events.off('serving', onServing);
+    events.off('state', onState);
   }
 }
 

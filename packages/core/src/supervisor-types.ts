@@ -7,7 +7,8 @@ import type { PreloadOptions } from './preload.js';
 import type { HoldfastError } from './errors.js';
 import type { ServiceState } from './service-state.js';
 import type { HeldSocket } from './socket-table.js';
-import type { Worker, WorkerStatus } from './worker.js';
+import type { SwapKind } from './swap-queue.js';
+import type { DrainOutcome, Worker, WorkerStatus } from './worker.js';
 
 /** Where workers send sd_notify messages, and how the supervisor registers a new worker with it (NotifyHub). */
 export interface NotifyRegistry {
@@ -91,15 +92,18 @@ export interface SupervisorStatus {
   /** Every live process, starting and draining ones included, by generation. */
   workers: WorkerStatus[];
   swap: { running: boolean; queued: boolean };
-  lastSwap: (Omit<SwapResult, 'error'> & { error?: { code: string; message: string } }) | null;
+  /** The last swap and what started it: the first start, a crash restart or a reload. */
+  lastSwap: (Omit<SwapResult, 'error'> & { kind: SwapKind; error?: { code: string; message: string } }) | null;
+  /** Consecutive failed starts and crashes (reset by a worker that stays up; `failed` at maxFailures). */
+  failures: number;
+  maxFailures: number;
 }
 
-/** A replaced worker has exited; `drainMs` from SIGTERM to exit. */
-export interface DrainedEvent {
-  pid: number;
-  generation: number;
-  drainMs: number;
-}
+/** A drained worker has exited: on its own, or killed at the drain deadline (see DrainOutcome). */
+export type DrainedEvent = DrainOutcome;
+
+/** A batch of new workers got ready and replaced the ones in their slots (one per batch of a rolling swap). */
+export interface BatchReady { generation: number; pids: number[]; readyMs: number; replacedPids: number[] }
 
 /**
  * A new generation sent READY=1 in every slot a swap replaces and serves from now on; `replacedPids` keep
@@ -115,17 +119,21 @@ export interface ServingEvent {
 
 /** The supervisor's events and their arguments. */
 export interface SupervisorEvents {
+  /** A swap begins (the first one after a reload() call is that reload's: Invariant 3). */
+  'swap-start': [{ kind: SwapKind; generation: number }];
   /** A worker process exists. */
   spawn: [WorkerStatus];
   /** A new generation serves (READY=1 in every slot the swap replaces); its settle period begins. */
   serving: [ServingEvent];
+  /** A batch of new workers is ready and settled; the workers it replaced begin draining. */
+  ready: [BatchReady];
   /** A swap is over (ok, or rolled back / failed). */
   swap: [SwapResult];
   /** A serving worker exited without being asked to. */
   crash: [WorkerStatus];
   /** A warm standby took a crashed worker's slot (it attaches the held sockets now). */
   promoted: [WorkerStatus];
-  /** A replaced worker has exited. */
+  /** A drained worker has exited (each one once: replaced, or at stop), with what the deadline cut. */
   drained: [DrainedEvent];
   /** The service state changed. */
   state: [ServiceState];

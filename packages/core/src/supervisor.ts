@@ -7,12 +7,13 @@ import { RestartPolicy } from './restart-policy.js';
 import { StandbyPool } from './standby-pool.js';
 import { canTransition, type ServiceState } from './service-state.js';
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions } from './supervisor-options.js';
-import type { LaunchSpec, NotifyRegistry, SupervisorEvents, SupervisorOptions, SupervisorStatus, SwapResult } from './supervisor-types.js';
+import type { BatchReady, LaunchSpec, NotifyRegistry, SupervisorEvents, SupervisorOptions, SupervisorStatus, SwapResult } from './supervisor-types.js';
 import { SwapQueue, type SwapKind } from './swap-queue.js';
 import { describeExit, Worker, type ExitInfo } from './worker.js';
 import { WorkerPool } from './worker-pool.js';
 
-export type { LaunchSpec, NotifyRegistry, ReloadStrategy, ServingEvent, SupervisorOptions, SupervisorStatus, SwapResult } from './supervisor-types.js';
+export type { BatchReady, DrainedEvent, LaunchSpec, NotifyRegistry, ReloadStrategy, ServingEvent, SupervisorOptions, SupervisorStatus, SwapResult } from './supervisor-types.js';
+export type { SwapKind } from './swap-queue.js';
 export type { ServiceState } from './service-state.js';
 
 /**
@@ -35,7 +36,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly policy: RestartPolicy;
   private restarts = 0;
   private cancelRestart: (() => void) | null = null;
-  private lastSwap: SwapResult | null = null;
+  private lastSwap: (SwapResult & { kind: SwapKind }) | null = null;
   private state: ServiceState = 'starting';
   private readonly opts: ResolvedSupervisorOptions;
   private readonly size: number;
@@ -153,8 +154,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.slots[slots[i]] = w;
       if (old && !old.exitInfo) replaced.push(old);
     });
-    for (const old of replaced) this.pool.drain(old);
     this.log.info({ generation, pids: fresh.map((w) => w.pid), readyMs: Math.round(readyMs) }, `ready in ${Math.round(readyMs)} ms`);
+    const ready: BatchReady = { generation, pids: fresh.map((w) => w.pid), readyMs: Math.round(readyMs), replacedPids: replaced.map((w) => w.pid) };
+    this.emit('ready', ready);
+    for (const old of replaced) void this.pool.drain(old);
     return { workers: fresh, readyMs, replaced };
   }
 
@@ -170,6 +173,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       return { ok: true, generation: w?.generation ?? 0, pid: w?.pid ?? 0, pids: [], readyMs: 0, replaced: null, replacedPids: [] };
     }
     const generation = ++this.generation;
+    this.emit('swap-start', { kind, generation });
     const launch = reload ? (this.pendingLaunch ?? this.launch) : this.launch;
     if (reload) this.pendingLaunch = null;
     const previous = this.launch;
@@ -206,7 +210,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       ok: true, generation, pid: started[0].pid, pids: started.map((w) => w.pid), readyMs,
       replaced: replaced[0]?.pid ?? null, replacedPids: replaced.map((w) => w.pid),
     };
-    this.lastSwap = result;
+    this.lastSwap = { ...result, kind };
     this.emit('swap', result);
     this.standbys.refresh(kind === 'reload'); // a replaced release's standbys drain; new ones start behind the serving generation
     return result;
@@ -224,7 +228,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private failed(kind: SwapKind, result: SwapResult & { ok: false }): SwapResult {
-    this.lastSwap = result;
+    this.lastSwap = { ...result, kind };
     const serving = this.slots.filter(Boolean) as Worker[];
     const f = { generation: result.generation, err: result.error.message, kind };
     if (serving.length > 0 && (kind === 'reload' || kind === 'recycle')) {
@@ -312,7 +316,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.cancelRestart?.();
     this.cancelRestart = null;
     this.standbys.close();
-    await Promise.all([...this.pool.live].map((w) => w.drain(this.opts.drainTimeoutMs)));
+    await Promise.all([...this.pool.live].map((w) => this.pool.drain(w)));
     this.slots.fill(null);
     this.setState('stopped');
   }
@@ -328,6 +332,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       workers: [...this.pool.live].map((w) => w.snapshot()).sort((a, b) => a.generation - b.generation || a.slot - b.slot),
       swap: { running: this.queue.running, queued: this.queue.pending },
       lastSwap: last && (last.ok ? last : { ...last, error: { code: last.error.code, message: last.error.message } }),
+      failures: this.policy.count,
+      maxFailures: this.opts.maxFailures,
     };
   }
 }

@@ -8,7 +8,8 @@ import { HoldfastError } from './errors.js';
 import type { ProcessHost } from './process-host.js';
 import type { ResolvedSupervisorOptions } from './supervisor-options.js';
 import type { DrainedEvent, LaunchSpec, NotifyRegistry } from './supervisor-types.js';
-import { describeExit, Worker } from './worker.js';
+import { acceptedConnections, processTree } from './proc-sockets.js';
+import { describeExit, Worker, type DrainOutcome } from './worker.js';
 import { backlogOf, workerEnv } from './worker-env.js';
 import { commandKind, withPreload, type PreloadOptions } from './preload.js';
 
@@ -23,6 +24,7 @@ export interface WorkerPoolEvents {
 export class WorkerPool {
   /** Every worker process not yet exited: starting, ready and draining ones. */
   readonly live = new Set<Worker>();
+  private readonly drains = new Map<Worker, Promise<DrainOutcome>>();
 
   constructor(private readonly opts: ResolvedSupervisorOptions, private readonly host: ProcessHost,
     private readonly notify: NotifyRegistry, private readonly log: Logger, private readonly events: WorkerPoolEvents) {}
@@ -114,14 +116,44 @@ export class WorkerPool {
     }
   }
 
-  /** SIGTERM a replaced worker (SIGKILL at the drain deadline); reports 'drained' once it has exited. */
-  drain(old: Worker): void {
-    this.log.info({ pid: old.pid, generation: old.generation, worker: old.slot }, 'draining');
+  /**
+   * SIGTERM a worker (SIGKILL at the drain deadline). Resolves once it has exited, with how (once per worker,
+   * however often it is asked), and reports that as 'drained'. Connections are counted in /proc just before a
+   * SIGKILL, so the outcome says what the deadline cut; a worker whose own deadline cut connections says so with
+   * HOLDFAST_NOTIFY before it exits.
+   */
+  drain(old: Worker): Promise<DrainOutcome> {
+    const known = this.drains.get(old);
+    if (known) return known;
+    const f = { pid: old.pid, generation: old.generation, worker: old.slot };
+    this.log.info(f, 'draining');
     const t0 = this.host.now();
-    void old.drain(this.opts.drainTimeoutMs).then((e) => {
+    const ports = new Set(this.opts.sockets.flatMap((s) => { const m = /^tcp:\/\/.*:(\d+)$/.exec(s.bound); return m ? [Number(m[1])] : []; }));
+    const p = old.drain(this.opts.drainTimeoutMs, () => acceptedConnections(processTree(old.pid), ports)).then(async (exit) => {
       const drainMs = Math.round(this.host.now() - t0);
-      this.log.info({ pid: old.pid, generation: old.generation, worker: old.slot, drainMs, ...e }, `drained in ${drainMs} ms`);
-      this.events.drained({ pid: old.pid, generation: old.generation, drainMs });
+      // The worker's last sd_notify (what its own deadline cut) may be read just after its exit.
+      await new Promise((r) => setImmediate(r));
+      const reported = old.reportedCut;
+      const outcome: DrainOutcome = {
+        pid: old.pid, generation: old.generation, slot: old.slot, drainMs, exit,
+        killedAtDeadline: old.killedAtDeadline,
+        connectionsCut: old.killedAtDeadline ? old.connectionsAtDeadline : reported ? reported.connections : 0,
+        requestsCut: reported?.requests ?? null,
+      };
+      if (old.killedAtDeadline) {
+        const cut = outcome.connectionsCut === null ? 'connections cut: unknown' : `${outcome.connectionsCut} connection(s) cut`;
+        this.log.warn({ ...f, drainMs, connectionsCut: outcome.connectionsCut }, `killed at the drain deadline after ${drainMs} ms; ${cut}`);
+      } else if (reported && reported.connections > 0) {
+        this.log.warn({ ...f, drainMs, connectionsCut: reported.connections, requestsCut: reported.requests },
+          `exited after ${drainMs} ms; its own drain deadline cut ${reported.connections} connection(s)`);
+      } else {
+        this.log.info({ ...f, drainMs, ...exit }, `drained in ${drainMs} ms`);
+      }
+      this.events.drained(outcome);
+      return outcome;
     });
+    this.drains.set(old, p);
+    void p.finally(() => this.drains.delete(old));
+    return p;
   }
 }

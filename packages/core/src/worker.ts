@@ -32,6 +32,31 @@ export interface WorkerStatus {
   standby?: true;
 }
 
+/**
+ * sd_notify(3) fields (custom ones take the `X_` prefix) a worker sends when its own drain deadline cut
+ * connections, just before it exits: `X_HOLDFAST_CUT_CONNECTIONS=8` and `X_HOLDFAST_CUT_REQUESTS=3`.
+ */
+export const NOTIFY_CUT_FIELDS = { connections: 'X_HOLDFAST_CUT_CONNECTIONS', requests: 'X_HOLDFAST_CUT_REQUESTS' } as const;
+
+/** How the drain of one worker ended (the 'drained' event of the supervisor, and reload/stop progress). */
+export interface DrainOutcome {
+  pid: number;
+  generation: number;
+  slot: number;
+  /** SIGTERM to exit, ms. */
+  drainMs: number;
+  exit: ExitInfo;
+  /** The holder SIGKILLed the worker's process group at the drain deadline. */
+  killedAtDeadline: boolean;
+  /**
+   * Connections cut: counted by the holder in /proc just before its SIGKILL, or reported by the worker when its
+   * own drain deadline cut them (NOTIFY_CUT_FIELDS); 0 when it finished on its own; null when unknown.
+   */
+  connectionsCut: number | null;
+  /** Requests in flight that were cut, when the worker reported them; else null. */
+  requestsCut: number | null;
+}
+
 function describeExit(e: ExitInfo): string {
   return e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
 }
@@ -64,6 +89,12 @@ export class Worker extends EventEmitter {
   killSignal: NodeJS.Signals = 'SIGTERM';
   /** Where this worker adopts handed-over connections (its X_HOLDFAST_ADOPT announcement); null: it cannot. */
   adoptAddress: string | null = null;
+  /** The drain deadline passed and the holder SIGKILLed the process group. */
+  killedAtDeadline = false;
+  /** Connections counted just before that SIGKILL (null: unknown). */
+  connectionsAtDeadline: number | null = null;
+  /** What the worker reported its own drain deadline cut (NOTIFY_CUT_FIELDS). */
+  reportedCut: { connections: number; requests: number | null } | null = null;
 
   constructor(private readonly host: ProcessHost, child: ChildHandle, generation: number, public slot = 0) {
     super();
@@ -96,6 +127,11 @@ export class Worker extends EventEmitter {
     const wd = fields.get('WATCHDOG');
     if (wd === 'trigger') this.watchdogExpired('the worker sent WATCHDOG=trigger');
     else if ((wd === '1' || usec) && this.state !== 'starting') this.petWatchdog();
+    const cut = fields.get(NOTIFY_CUT_FIELDS.connections);
+    if (cut !== undefined && /^\d+$/.test(cut)) {
+      const req = fields.get(NOTIFY_CUT_FIELDS.requests);
+      this.reportedCut = { connections: Number(cut), requests: req !== undefined && /^\d+$/.test(req) ? Number(req) : null };
+    }
     const status = fields.get('STATUS');
     if (status !== undefined) { this.statusText = status; this.emit('status', status); }
     const adopt = fields.get(HANDOVER_ANNOUNCE);
@@ -163,9 +199,10 @@ export class Worker extends EventEmitter {
 
   /**
    * Drain: {@link killSignal} (SIGTERM unless `--kill-signal` says otherwise) to the worker, SIGKILL to its process
-   * group at `timeoutMs`. Resolves when it has exited.
+   * group at `timeoutMs`. Resolves when it has exited. `countConnections` runs just before that SIGKILL (its answer
+   * is kept in `connectionsAtDeadline`).
    */
-  drain(timeoutMs: number): Promise<ExitInfo> {
+  drain(timeoutMs: number, countConnections?: () => number | null): Promise<ExitInfo> {
     if (this.exitInfo) return this.exited;
     if (this.state !== 'draining') {
       this.state = 'draining';
@@ -173,7 +210,12 @@ export class Worker extends EventEmitter {
       // To the main process (sd_notify MAINPID=, as systemd does): under a wrapper such as npm the server itself
       // drains, and the wrapper does not forward a second signal that would cut the drain short.
       this.host.kill(this.mainPid ?? this.pid, this.killSignal);
-      this.cancelKill = this.host.setTimer(() => { this.host.killGroup(this.pid, 'SIGKILL'); }, timeoutMs);
+      this.cancelKill = this.host.setTimer(() => {
+        if (this.exitInfo) return;
+        this.killedAtDeadline = true;
+        try { this.connectionsAtDeadline = countConnections?.() ?? null; } catch { this.connectionsAtDeadline = null; }
+        this.host.killGroup(this.pid, 'SIGKILL');
+      }, timeoutMs);
     }
     return this.exited;
   }

@@ -104,6 +104,9 @@ async function start(reason: DrainReport['reason']): Promise<DrainReport> {
     const cut = targets.reduce((sum, t) => ({ connections: sum.connections + t.cut.connections, requests: sum.requests + t.cut.requests }), { connections: 0, requests: 0 });
     const report: DrainReport = { reason, durationMs: Date.now() - started, targets, cut };
     if (targets.some((t) => t.forced)) {
+      // Tell the holder what the deadline cut before exiting, so its progress says "cut", not "drained"
+      // (custom sd_notify fields take the X_ prefix, sd_notify(3); core's worker.ts reads them).
+      notifyQuietly(`X_HOLDFAST_CUT_CONNECTIONS=${cut.connections}\nX_HOLDFAST_CUT_REQUESTS=${cut.requests}`);
       console.error(JSON.stringify({ holdfast: 'drain-cut', pid: process.pid, durationMs: report.durationMs, cut, targets: targets.filter((t) => t.forced).map((t) => ({ name: t.name, kind: t.kind, cut: t.cut })) }));
     }
     return report;
