@@ -1,3 +1,4 @@
+import { HOLDFAST_NOTIFY } from '@holdfast/native/protocol';
 import { EventEmitter } from 'node:events';
 import { HANDOVER_ADDRESS_PREFIX, HANDOVER_ANNOUNCE, MAX_UNIX_PATH_BYTES } from '@holdfast/native';
 import { HoldfastError } from './errors.js';
@@ -32,12 +33,6 @@ export interface WorkerStatus {
   standby?: true;
 }
 
-/**
- * sd_notify(3) fields (custom ones take the `X_` prefix) a worker sends when its own drain deadline cut
- * connections, just before it exits: `X_HOLDFAST_CUT_CONNECTIONS=8` and `X_HOLDFAST_CUT_REQUESTS=3`.
- */
-export const NOTIFY_CUT_FIELDS = { connections: 'X_HOLDFAST_CUT_CONNECTIONS', requests: 'X_HOLDFAST_CUT_REQUESTS' } as const;
-
 /** How the drain of one worker ended (the 'drained' event of the supervisor, and reload/stop progress). */
 export interface DrainOutcome {
   pid: number;
@@ -50,7 +45,7 @@ export interface DrainOutcome {
   killedAtDeadline: boolean;
   /**
    * Connections cut: counted by the holder in /proc just before its SIGKILL, or reported by the worker when its
-   * own drain deadline cut them (NOTIFY_CUT_FIELDS); 0 when it finished on its own; null when unknown.
+   * own drain deadline cut them (HOLDFAST_NOTIFY); 0 when it finished on its own; null when unknown.
    */
   connectionsCut: number | null;
   /** Requests in flight that were cut, when the worker reported them; else null. */
@@ -93,7 +88,7 @@ export class Worker extends EventEmitter {
   killedAtDeadline = false;
   /** Connections counted just before that SIGKILL (null: unknown). */
   connectionsAtDeadline: number | null = null;
-  /** What the worker reported its own drain deadline cut (NOTIFY_CUT_FIELDS). */
+  /** What the worker reported its own drain deadline cut (HOLDFAST_NOTIFY). */
   reportedCut: { connections: number; requests: number | null } | null = null;
 
   constructor(private readonly host: ProcessHost, child: ChildHandle, generation: number, public slot = 0) {
@@ -127,9 +122,9 @@ export class Worker extends EventEmitter {
     const wd = fields.get('WATCHDOG');
     if (wd === 'trigger') this.watchdogExpired('the worker sent WATCHDOG=trigger');
     else if ((wd === '1' || usec) && this.state !== 'starting') this.petWatchdog();
-    const cut = fields.get(NOTIFY_CUT_FIELDS.connections);
+    const cut = fields.get(HOLDFAST_NOTIFY.CUT_CONNECTIONS);
     if (cut !== undefined && /^\d+$/.test(cut)) {
-      const req = fields.get(NOTIFY_CUT_FIELDS.requests);
+      const req = fields.get(HOLDFAST_NOTIFY.CUT_REQUESTS);
       this.reportedCut = { connections: Number(cut), requests: req !== undefined && /^\d+$/.test(req) ? Number(req) : null };
     }
     const status = fields.get('STATUS');

@@ -6,7 +6,7 @@ import { HoldfastError } from '../src/errors.js';
 import type { SupervisorStatus } from '../src/supervisor.js';
 
 class FakeSupervisor extends EventEmitter {
-  snap: SupervisorStatus = { state: 'running', generation: 1, restarts: 0, size: 1, workers: [], swap: { running: false, queued: false }, lastSwap: null };
+  snap: SupervisorStatus = { state: 'running', generation: 1, restarts: 0, size: 1, workers: [], swap: { running: false, queued: false }, lastSwap: null, failures: 0, maxFailures: 10 };
   status() { return this.snap; }
 }
 

@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import { stopWatchdog } from './watchdog.js';
 import { armHolderGuard, holderIsGone } from './holder-guard.js';
 import { notifyQuietly } from './notify.js';
-import { HOLDFAST_ENV } from './native.js';
+import { HOLDFAST_ENV, HOLDFAST_NOTIFY } from './native.js';
 import type { DrainHook, DrainReport, Drainable, TargetReport } from './drain-types.js';
 
 interface Registered {
@@ -105,8 +105,8 @@ async function start(reason: DrainReport['reason']): Promise<DrainReport> {
     const report: DrainReport = { reason, durationMs: Date.now() - started, targets, cut };
     if (targets.some((t) => t.forced)) {
       // Tell the holder what the deadline cut before exiting, so its progress says "cut", not "drained"
-      // (custom sd_notify fields take the X_ prefix, sd_notify(3); core's worker.ts reads them).
-      notifyQuietly(`X_HOLDFAST_CUT_CONNECTIONS=${cut.connections}\nX_HOLDFAST_CUT_REQUESTS=${cut.requests}`);
+      // (HOLDFAST_NOTIFY, custom sd_notify(3) fields; core's worker.ts reads them).
+      notifyQuietly(`${HOLDFAST_NOTIFY.CUT_CONNECTIONS}=${cut.connections}\n${HOLDFAST_NOTIFY.CUT_REQUESTS}=${cut.requests}`);
       console.error(JSON.stringify({ holdfast: 'drain-cut', pid: process.pid, durationMs: report.durationMs, cut, targets: targets.filter((t) => t.forced).map((t) => ({ name: t.name, kind: t.kind, cut: t.cut })) }));
     }
     return report;

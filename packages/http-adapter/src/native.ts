@@ -14,7 +14,7 @@ import type * as NativeModule from '@holdfast/native';
 import { HoldfastAdapterError } from './errors.js';
 
 export {
-  describeInvalidListenEnv, parseListenEnv, unsetListenEnv, SD_LISTEN_FDS_START, DEFAULT_BACKLOG, ENV, HOLDFAST_ENV,
+  describeInvalidListenEnv, parseListenEnv, unsetListenEnv, SD_LISTEN_FDS_START, DEFAULT_BACKLOG, ENV, HOLDFAST_ENV, HOLDFAST_NOTIFY,
   HANDOVER_ACK, HANDOVER_ADDRESS_PREFIX, HANDOVER_ADOPTED, HANDOVER_ANNOUNCE, HANDOVER_DELIVER, HANDOVER_MAX_FDS,
   HANDOVER_MAX_PAYLOAD_BYTES, HANDOVER_OFFER, HANDOVER_REASON, HANDOVER_REFUSED, HANDOVER_REPLY_TIMEOUT_MS,
   parseHandoverBatch, type HandoverBatch,

@@ -15,7 +15,7 @@ export * from './types.js';
 export { systemError, NATIVE_ERRORS, HoldfastNativeError, type NativeSystemError, type InvalidArgError } from './errors.js';
 export { openSocket } from './sockets.js';
 export {
-  SD_LISTEN_FDS_START, MAX_UNIX_PATH_BYTES, ENV, HOLDFAST_ENV, DEFAULT_BACKLOG, PER_PROCESS_ENV, parseListenEnv, unsetListenEnv,
+  SD_LISTEN_FDS_START, MAX_UNIX_PATH_BYTES, ENV, HOLDFAST_ENV, HOLDFAST_NOTIFY, DEFAULT_BACKLOG, PER_PROCESS_ENV, parseListenEnv, unsetListenEnv,
   describeInvalidListenEnv, type ListenEnv, type ListenEnvFd,
 } from './protocol.js';
 export * from './handover-protocol.js';

@@ -89,6 +89,16 @@ export const WARMUP_DEFAULT_COUNT = 200;
 /** The holder promotes a warm standby (HOLDFAST_STANDBY=1) with this signal: attach the inherited fds now. */
 export const PROMOTE_SIGNAL = 'SIGUSR2';
 
+/**
+ * holdfast's own sd_notify(3) fields (custom fields take the `X_` prefix): a worker whose own drain deadline cut
+ * connections sends `X_HOLDFAST_CUT_CONNECTIONS=8` and `X_HOLDFAST_CUT_REQUESTS=3` just before it exits, so the
+ * holder reports the cut instead of a clean drain.
+ */
+export const HOLDFAST_NOTIFY = {
+  CUT_CONNECTIONS: 'X_HOLDFAST_CUT_CONNECTIONS',
+  CUT_REQUESTS: 'X_HOLDFAST_CUT_REQUESTS',
+} as const;
+
 /** sizeof(sockaddr_un.sun_path) on Linux (unix(7)). */
 const SUN_PATH_SIZE = 108;
 
