@@ -21,8 +21,9 @@ function fail(err: unknown): never {
 
 const EXIT_CODES_HELP = `
 Exit codes:
-  0 ok   1 reload rolled back or service failed   2 bad usage or config   3 socket could not be opened
-  4 command not found   5 no holder on the control socket   6 control socket already in use
+  0 ok   1 rolled back, connections cut at the drain deadline, or service failed   2 bad usage or config
+  3 socket could not be opened   4 command not found   5 no holder on the control socket
+  6 control socket already in use
   status --check: 7 starting   8 restarting   9 stopping (1 failed, 5 no holder)`;
 
 const ENV_HELP = `
