@@ -46,7 +46,7 @@ describe('blue-green deploy through a current symlink', () => {
     const r = await holder.reloadCli();
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/generation 2: spawned pid \d+/);
-    expect(r.out).toMatch(/generation 2: ready after \d+ ms; draining pid \d+/);
+    expect(r.out).toMatch(/generation 2: pid \d+ ready after \d+ ms; draining pid \d+/);
     expect(r.out).toMatch(/generation 1: pid \d+ drained after \d+ ms/);
     expect((await getVersion(port)).version).toBe('v2');
 
