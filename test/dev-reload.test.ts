@@ -34,7 +34,7 @@ describe('holdfast dev', () => {
     dev.stderr!.on('data', (d) => { output += d; });
     const s = await until('generation 1 ready', async () => { const x = await status(); return x.generation === 1 && x; });
     port = Number(/:(\d+)$/.exec(s.sockets[0].bound)![1]);
-    await until('watcher ready', () => output.includes('watching for changes'));
+    await until('watcher ready', () => output.includes('"msg":"watching '));
   });
 
   afterAll(async () => {

@@ -23,6 +23,8 @@ export interface ResolvedConfig extends OpsConfig, SwapsConfig {
   logLevel: string;
   watch: string[];
   ignore: string[];
+  /** `--ext` / `dev.ext` as given (dev's watch-filter.ts parses it; undefined: its defaults). */
+  extensions: string[] | undefined;
   debounceMs: number;
   /** Supervisor settings (docs/faults.md); undefined = core's default. */
   workers: number | undefined;
@@ -52,6 +54,7 @@ export interface ConfigFlags extends OpsFlags, SwapsFlags {
   logLevel?: string;
   watch?: string[];
   ignore?: string[];
+  ext?: string[];
   debounce?: string;
   workers?: string;
   reloadStrategy?: string;
@@ -82,7 +85,7 @@ const KEYS = {
   settle: `a duration like ${DURATION_FORMATS}`,
   watchdog: 'a duration like 10s, or 0 to disable',
   maxRestarts: 'a whole number of consecutive failures before the service is marked failed, 1 to 1000000',
-  dev: 'an object with watch, ignore and debounce',
+  dev: 'an object with watch, ignore, ext and debounce',
   ...OPS_KEYS,
   ...SWAPS_KEYS,
   preload: 'true or false: preload the register hook into Node commands (default true)',
@@ -92,6 +95,7 @@ const KEYS = {
 const DEV_KEYS = {
   watch: 'an array of paths to watch (relative to the config file)',
   ignore: 'an array of glob patterns, e.g. ["**/*.test.ts"]',
+  ext: 'an array of file extensions whose changes reload, e.g. ["js", "ts", "graphql"], or ["*"] for any file',
   debounce: `a duration like ${DURATION_FORMATS}`,
 } as const;
 
@@ -121,7 +125,7 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
 /** A validated config file (paths made absolute against the file's directory). */
 interface FileConfig extends Partial<OpsConfig>, Partial<SwapsConfig> {
   listen?: SocketSpec[]; command?: string[]; cwd?: string; control?: string; readyTimeoutMs?: number;
-  drainTimeoutMs?: number; logLevel?: string; watch?: string[]; ignore?: string[]; debounceMs?: number;
+  drainTimeoutMs?: number; logLevel?: string; watch?: string[]; ignore?: string[]; ext?: string[]; debounceMs?: number;
   workers?: number; reloadStrategy?: 'rolling' | 'all-at-once'; maxExtra?: number; settleMs?: number; watchdogMs?: number;
   maxRestarts?: number; preload?: boolean; waitReady?: boolean; strict?: boolean;
 }
@@ -190,7 +194,7 @@ export function validateConfig(raw: unknown, where: string, baseDir: string): Fi
       case 'dev': {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(where, key, value, KEYS.dev);
         for (const [dk, dv] of Object.entries(value)) {
-          if (dk === 'watch' || dk === 'ignore') {
+          if (dk === 'watch' || dk === 'ignore' || dk === 'ext') {
             if (!isStringArray(dv)) throw bad(where, `dev.${dk}`, dv, DEV_KEYS[dk]);
             out[dk] = dk === 'watch' ? dv.map((p) => resolve(baseDir, p)) : dv;
           } else if (dk === 'debounce') {
@@ -278,6 +282,7 @@ export function resolveConfig(flags: ConfigFlags, command: string[], env: NodeJS
     logLevel,
     watch: flags.watch && flags.watch.length > 0 ? flags.watch.map((p) => resolve(dir, p)) : f.watch ?? [],
     ignore: [...(f.ignore ?? []), ...(flags.ignore ?? [])],
+    extensions: flags.ext && flags.ext.length > 0 ? flags.ext : f.ext,
     debounceMs: flags.debounce !== undefined ? parseDuration(flags.debounce, '--debounce') : f.debounceMs ?? 150,
     workers: parseCount(flags.workers, '--workers', INT_LIMITS.workers) ?? f.workers,
     reloadStrategy: parseStrategy(flags.reloadStrategy, '--reload-strategy') ?? f.reloadStrategy,

@@ -1,10 +1,11 @@
-import { relative } from 'node:path';
+import { statSync } from 'node:fs';
+import { extname, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { watch } from 'chokidar';
-import type { Logger, SwapResult } from '@holdfast/core';
+import { HoldfastError, type Logger, type SwapResult } from '@holdfast/core';
 import { resolveConfig, type ConfigFlags } from './config.js';
 import { startHolder } from './start-holder.js';
-import { ignoreFilter } from './watch-filter.js';
+import { DEFAULT_IGNORED_DIRS, DEFAULT_IGNORED_GLOBS, extensionFilter, ignoreFilter, ownOutputFiles, parseExtensions } from './watch-filter.js';
 
 /** Dev defaults: a broken edit is reported after 10 s, not 30; an old generation gets 5 s to finish. */
 export const DEV_DEFAULTS = { readyTimeoutMs: 10_000, drainTimeoutMs: 5_000 };
@@ -52,6 +53,19 @@ function report(log: Logger, why: string, r: SwapResult): void {
  */
 export async function devCommand(flags: ConfigFlags, command: string[]): Promise<void> {
   const cfg = resolveConfig(flags, command, process.env, process.cwd(), DEV_DEFAULTS);
+  const roots = cfg.watch.length > 0 ? cfg.watch : [cfg.cwd];
+  // A watch path that does not exist would watch nothing, silently: refuse it before anything starts.
+  for (const r of roots) {
+    if (!statSync(r, { throwIfNoEntry: false })) {
+      throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `--watch ${r}: no such file or directory`,
+        { hint: 'Give an existing file or directory to --watch (or "dev.watch" in the config file).' });
+    }
+  }
+  const extensions = parseExtensions(cfg.extensions);
+  const wanted = extensionFilter(extensions);
+  // `holdfast dev > dev.log` must not reload on its own output.
+  const output = ownOutputFiles();
+  const ignored = ignoreFilter(roots, cfg.ignore, output);
   const holder = await startHolder(cfg, 'stay');
   const log = holder.log;
 
@@ -62,16 +76,26 @@ export async function devCommand(flags: ConfigFlags, command: string[]): Promise
       log.warn({ why, err: (err as Error).message }, 'reload not started');
     }
   };
-  const roots = cfg.watch.length > 0 ? cfg.watch : [cfg.cwd];
   const burst = debounced(cfg.debounceMs, async (changes) => {
     const shown = changes.slice(0, 3).map((c) => relative(cfg.cwd, c) || c).join(', ') + (changes.length > 3 ? ` and ${changes.length - 3} more` : '');
     log.info({ changes: changes.length }, `change: ${shown}; reloading`);
     await reload('change');
   });
-  const watcher = watch(roots, { ignored: ignoreFilter(roots, cfg.ignore), ignoreInitial: true, atomic: true });
-  watcher.on('all', (_event, path) => burst.trigger(path));
+  const watcher = watch(roots, { ignored, ignoreInitial: true, atomic: true });
+  watcher.on('all', (event, path) => {
+    if (event === 'add' || event === 'change' || event === 'unlink') { if (wanted(path)) burst.trigger(path); }
+  });
   watcher.on('error', (err) => log.warn({ err: (err as Error).message }, 'watch error'));
-  watcher.on('ready', () => log.info({ watch: roots, debounceMs: cfg.debounceMs }, 'watching for changes (type rs + Enter to reload by hand)'));
+  watcher.on('ready', () => {
+    let files = 0;
+    for (const [dir, names] of Object.entries(watcher.getWatched())) {
+      for (const n of names) if (extname(n) && wanted(`${dir}/${n}`) && !ignored(`${dir}/${n}`) && !(`${dir}/${n}` in watcher.getWatched())) files++;
+    }
+    const shown = roots.map((r) => relative(cfg.cwd, r) || '.').join(', ');
+    const ignoring = [...DEFAULT_IGNORED_DIRS.map((d) => `${d}/`), ...DEFAULT_IGNORED_GLOBS, ...cfg.ignore, ...output.map((o) => relative(cfg.cwd, o))];
+    log.info({ watch: roots, files, extensions, ignore: ignoring, debounceMs: cfg.debounceMs },
+      `watching ${files} file(s) in ${shown} (${extensions.map((e) => `*.${e}`).join(' ')}); ignoring ${ignoring.join(' ')} (type rs + Enter to reload by hand)`);
+  });
 
   // nodemon's manual restart: a line "rs" on stdin.
   const rl = process.stdin.readable ? createInterface({ input: process.stdin, terminal: false }) : null;

@@ -96,9 +96,11 @@ ${EXIT_CODES_HELP}`)
   holderOptions(program.command('dev'), { ready: '10s', drain: '5s', onFailed: 'stay' })
     .description('run CMD and reload it on every change (debounced); a broken edit keeps the last good generation serving')
     .option('-w, --watch <path>', 'file or directory to watch (repeatable; default: the working directory)', collect)
-    .option('-i, --ignore <glob>', 'glob to ignore, added to node_modules, .git, dist, build, coverage (repeatable)', collect)
+    .option('-i, --ignore <glob>', 'glob to ignore, added to node_modules, .git, logs, dist, build, coverage, *.log (repeatable)', collect)
+    .option('-e, --ext <list>', 'extensions whose changes reload, e.g. js,ts,graphql; * for any file (default: js,mjs,cjs,jsx,ts,mts,cts,tsx,json)', collect)
     .option('--debounce <dur>', 'quiet time after the last change before reloading (default: 150ms)')
     .addHelpText('after', `
+Only files with the watched extensions reload; the log says how many files are watched and what is ignored.
 Type rs + Enter to reload by hand. Ctrl-C stops.
 
 Examples:
