@@ -20,6 +20,7 @@ import { installSignalCleanup, run, sleep, stopAll, until } from './lib/proc.mjs
 import { BENCH, ROOT, startBare, startHoldfast, startNodemon, startPm2 } from './lib/systems.mjs';
 import { devSave, idleClientsDrain, idleReloads, managerFootprint, reloadsUnderAutocannon, reloadsUnderUndici, sigkill, startHoldfastDev, startup, steady, udpSwaps } from './lib/phases.mjs';
 import { BIN_MS } from './lib/load.mjs';
+import { cliLatency } from './lib/cli-latency.mjs';
 import { fmt, spread, sum } from './lib/stats.mjs';
 import { chart } from './lib/svg.mjs';
 
@@ -37,7 +38,7 @@ const { values: opt } = parseArgs({
     warmup: { type: 'string' }, // holdfast: runs of GET / in-process before READY=1 (--warmup / --warmup-count N); 0 = off
   },
 });
-const SECTIONS = ['throughput', 'reload', 'undici', 'handover', 'sigkill', 'dev', 'udp', 'soak'];
+const SECTIONS = ['throughput', 'reload', 'undici', 'handover', 'sigkill', 'dev', 'udp', 'soak', 'cli'];
 const only = opt.only ? opt.only.split(',') : SECTIONS;
 for (const s of only) if (!SECTIONS.includes(s)) { console.error(`--only: unknown section ${JSON.stringify(s)}; expected some of ${SECTIONS.join(',')}`); process.exit(2); }
 if (opt.fault && opt.fault !== 'reload') { console.error(`--fault is ${JSON.stringify(opt.fault)}; expected reload`); process.exit(2); }
@@ -64,6 +65,7 @@ const cfg = {
   soakReloads: Number(opt.reloads ?? (Q ? 2 : 1000)),
   soakReloadsPm2: Q ? 0 : Math.min(100, Number(opt.reloads ?? 100)), // pm2 reloads are slower; its daemon's growth shows in 100
   connections: 50,
+  cliRuns: Q ? 3 : 20, // alternating rounds of node -e 0, status, status --json, reload
 };
 const log = (m) => process.stderr.write(`[bench ${((performance.now()) / 1000).toFixed(0)}s] ${m}\n`);
 const problems = [];
@@ -94,7 +96,7 @@ async function guarded(name, fn) {
 try {
   const needBare = want('throughput');
   const needPm2 = ['throughput', 'reload', 'undici', 'sigkill'].some(want);
-  const needHf = ['throughput', 'reload', 'undici', 'sigkill', 'handover'].some(want);
+  const needHf = ['throughput', 'reload', 'undici', 'sigkill', 'handover', 'cli'].some(want);
   const needNodemon = ['reload', 'dev'].some(want) || (want('undici') && cfg.undiciSystems.includes('nodemon'));
   log(`mode ${cfg.mode}: ${cfg.runs} run(s); sections ${only.join(',')}`);
   const sys = {};
@@ -182,6 +184,8 @@ try {
       }
     }
   }
+  // Before the systems stop: the CLI talks to the running holder (no load meanwhile).
+  if (want('cli')) { log(`CLI latency: ${cfg.cliRuns} rounds`); extra.cli = await guarded('cli latency', () => cliLatency(sys.holdfast.control, cfg.cliRuns)); }
   if (dev) { extra.devMode = dev.mode; await dev.stop(); }
   for (const s of ['nodemon', 'pm2', 'holdfast', 'holdfastNoHandover', 'bare']) if (sys[s]) await sys[s].stop();
 
@@ -289,6 +293,7 @@ if (want('dev')) {
     F.dev[s] = { saves: rs.length, saveToAnswerMs: spread(rs.map((r) => r.saveToAnswerMs), 0), refused: sum(rs.map((r) => r.refused)), refusedPerSave: spread(rs.map((r) => r.refused), 1) };
   }
 }
+if (want('cli') && extra.cli) F.cli = extra.cli;
 if (want('udp') && extra.udp) {
   F.udp = extra.udp;
   if (extra.udp.swapsOk !== extra.udp.swaps) problem(`udp: ${extra.udp.swaps - extra.udp.swapsOk} swaps failed`);
@@ -340,6 +345,11 @@ if (F.sigkill) {
   const c = (s) => `**${F.sigkill[s].refused}** refused, ${F.sigkill[s].otherFailures} other failures in ${F.sigkill[s].kills} kill(s); recovery ${v(F.sigkill[s].recoveryMs, ' ms', 0)}`;
   row('refused connections and recovery time after SIGKILL of the worker', c('holdfast'), c('pm2'), '—', '4 loops of fresh connections; recovery = kill to first answer from a new pid');
   row('the same with `--standby 1`', c('holdfastStandby'), '—', '—', 'a warm standby (ready, not accepting) is promoted at once: no backoff, no start-up; its memory is one more worker');
+}
+if (F.cli) {
+  const c = (k) => `**${v(F.cli[k].overWallMs, ' ms', 0)}** wall, ${v(F.cli[k].overCpuMs, ' ms', 0)} CPU`;
+  row('CLI latency over `node -e 0`: `holdfast status` / `status --json` / `reload`', `status ${c('status')}; status --json ${c('statusJson')}; reload ${c('reload')} (reload in all ${v(F.cli.reload.wallMs, ' ms', 0)}, the swap alone ${v(F.cli.api.wallMs, ' ms', 0)})`, '—', '—',
+    `${F.cli.node.wallMs.n} alternating rounds against a running holder; per round, the command's wall time (spawn to exit) and CPU time (user+sys) minus those of \`node -e 0\` (${v(F.cli.node.wallMs, ' ms', 0)} wall) in the same round; for reload also minus the swap (POST /reload from the bench process) of the same round`);
 }
 if (F.udp) row(`UDP datagrams lost across ${F.udp.swaps} swaps at ${F.udp.rate}/s`, `**${F.udp.lost}** of ${F.udp.sent}`, '—', '—', 'UDP echo worker; sequence numbers counted back at the sender');
 if (F.holderRssMiB !== null || F.soak) {

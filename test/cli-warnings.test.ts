@@ -1,0 +1,27 @@
+// A holder that holds no socket, and a worker that binds a port of its own, are warned about at start and in status.
+import { afterEach, expect, it } from 'vitest';
+import { fixture, HolderProcess, runCli, until } from './helpers/holdfast.js';
+
+const holders: HolderProcess[] = [];
+afterEach(async () => { for (const h of holders.splice(0)) await h.stop(); });
+
+interface Warned { warnings: string[]; workers: { pid: number }[] }
+
+it('run with no -l and an app binding its own port: 2 warnings (no socket held, pid N listens itself); with -l and a held fd: 0', async () => {
+  const h = new HolderProcess(['--', 'node', fixture('binds-own-port.mjs')]);
+  holders.push(h);
+  await h.waitReady();
+  expect(h.output).toMatch(/"level":40,.*"msg":"no socket is held \(no --listen\)/);
+  const s = await until(async () => ((await h.status()) as unknown as Warned).warnings.length === 2, 10_000, 'both warnings')
+    .then(async () => (await h.status()) as unknown as Warned);
+  expect(s.warnings[0]).toMatch(/^no socket is held \(no --listen\): the workers bind their own ports/);
+  expect(s.warnings[1]).toMatch(new RegExp(`^worker pid ${s.workers[0].pid} listens on tcp://127\\.0\\.0\\.1:\\d+ itself instead of a held socket`));
+  const table = await runCli(['status', '--control', h.control]);
+  expect(table.out.split('\n').filter((l) => l.startsWith('warning: '))).toHaveLength(2);
+
+  const ok = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--', 'node', fixture('ok-app.mjs')]);
+  holders.push(ok);
+  await ok.waitReady();
+  await new Promise((r) => setTimeout(r, 300)); // the check runs right after READY=1
+  expect(((await ok.status()) as unknown as Warned).warnings).toEqual([]);
+});
