@@ -38,7 +38,7 @@ describe('config validation', () => {
     ['config in two places', { 'holdfast.config.json': { command: ['node', 'x.mjs'] }, 'package.json': { holdfast: {} } },
       [/both .*holdfast\.config\.json and the "holdfast" key of .*package\.json configure holdfast/]],
     ['a bad worker count', { 'holdfast.config.json': { command: ['node', 'x.mjs'], workers: 0 } },
-      [/"workers" must be a whole number of worker processes, 1 to 1024 \(a JSON number, not a string\), or "max" \(one per CPU\); got 0/]],
+      [/"workers" must be a whole number of worker processes, 1 to 1024, or "max" \(one per CPU\); a number is a JSON number, not a string; got 0/]],
     ['an unknown reload strategy', { 'holdfast.config.json': { command: ['node', 'x.mjs'], reloadStrategy: 'canary' } },
       [/"reloadStrategy" must be one of rolling, all-at-once; got "canary"/]],
     ['a bad watchdog duration', { 'holdfast.config.json': { command: ['node', 'x.mjs'], watchdog: 'often' } },

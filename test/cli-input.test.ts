@@ -40,7 +40,7 @@ describe('config and flags', () => {
   for (const [what, args, files, pattern] of [
     ['"30 s"', ['--ready-timeout', '30 s'], {}, /--ready-timeout must be a duration like 250ms, 1\.5s, 30s, 2m, 1h or a whole number of milliseconds; got "30 s"/],
     ['"30d"', ['--drain-timeout', '30d'], {}, /--drain-timeout must be a duration like .*; got "30d"/],
-    ['"workers": "2"', [], { 'holdfast.config.json': JSON.stringify({ command: ['node', 'x.mjs'], workers: '2' }) }, /"workers" must be a whole number of worker processes, 1 to 1024 \(a JSON number, not a string\).*; got "2"/],
+    ['"workers": "2"', [], { 'holdfast.config.json': JSON.stringify({ command: ['node', 'x.mjs'], workers: '2' }) }, /"workers" must be a whole number of worker processes, 1 to 1024, or "max" \(one per CPU\); a number is a JSON number, not a string; got "2"/],
   ] as const) {
     it(`refuses ${what} with exit 2`, async () => {
       const dir = project(files as Record<string, string>);

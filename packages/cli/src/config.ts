@@ -79,7 +79,7 @@ const KEYS = {
   readyTimeout: `a duration like ${DURATION_FORMATS}, at least 1 ms and at most 24.8 days`,
   drainTimeout: `a duration like ${DURATION_FORMATS}, at most 24.8 days`,
   logLevel: `one of ${LOG_LEVELS.join(', ')}`,
-  workers: 'a whole number of worker processes, 1 to 1024 (a JSON number, not a string), or "max" (one per CPU)',
+  workers: 'a whole number of worker processes, 1 to 1024, or "max" (one per CPU); a number is a JSON number, not a string',
   reloadStrategy: 'one of rolling, all-at-once',
   maxExtra: 'a whole number of extra processes allowed during a swap, 1 to 1024',
   settle: `a duration like ${DURATION_FORMATS}`,
