@@ -74,10 +74,10 @@ describe('status of a holder started in a parent directory', () => {
       { cwd: dir, env: { ...process.env, ...noEnv, HOLDFAST_LOG_FORMAT: 'json' }, stdio: 'ignore' });
     try {
       const sub = join(dir, 'src/lib');
-      await until(async () => {
+      await until('two failed starts, seen from src/lib', async () => {
         const r = await runCli(['status', '--json'], { cwd: sub, env: noEnv });
         return r.code === 0 && (JSON.parse(r.out) as { failures: number }).failures >= 2;
-      }, 30_000, 'two failed starts, seen from src/lib');
+      }, 30_000);
       const r = await runCli(['status'], { cwd: sub, env: noEnv });
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/crash loop: \d+ failed starts or crashes in a row, restarting with backoff \(gives up after 10\): generation \d+ \(pid \d+\) exited with code 1 before READY=1/);

@@ -85,7 +85,7 @@ describe('reload progress', () => {
       const h = holder(['-l', 'http=tcp://127.0.0.1:0', '--', 'node', fixture('ok-app.mjs')], { READY_DELAY_MS: '20000' });
       await h.waitReady();
       const reload = reloadInBackground(h.control, ['node', fixture('slow-ready.mjs')]);
-      await until(async () => (await h.status()).workers.some((w) => w.generation === 2), 15_000, 'generation 2 spawned');
+      await until('generation 2 spawned', async () => (await h.status()).workers.some((w) => w.generation === 2), 15_000);
       h.proc.kill(signal);
       const r = await reload;
       expect(r.code, r.out).toBe(1);
