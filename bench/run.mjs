@@ -65,7 +65,7 @@ const cfg = {
   soakReloads: Number(opt.reloads ?? (Q ? 2 : 1000)),
   soakReloadsPm2: Q ? 0 : Math.min(100, Number(opt.reloads ?? 100)), // pm2 reloads are slower; its daemon's growth shows in 100
   connections: 50,
-  cliRuns: Q ? 3 : 20, // alternating rounds of node -e 0, status, status --json, reload
+  cliRuns: Q ? 2 : 20, // alternating rounds of node -e 0, status, status --json, reload
 };
 const log = (m) => process.stderr.write(`[bench ${((performance.now()) / 1000).toFixed(0)}s] ${m}\n`);
 const problems = [];

@@ -19,11 +19,11 @@ function traced(args: string[]): Promise<{ code: number | null; imports: string[
   });
 }
 
-it('status --json, reload and stop load 0 of fastify, pino, prom-client, undici, chokidar, cli-table3, the addon, core', async () => {
+it('status, status --json, reload and stop load 0 of fastify, pino, prom-client, undici, chokidar, cli-table3, the addon, core', async () => {
   const h = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--', 'node', fixture('ok-app.mjs')]);
   holders.push(h);
   await h.waitReady();
-  for (const cmd of [['status', '--json'], ['reload'], ['stop']]) {
+  for (const cmd of [['status'], ['status', '--json'], ['reload'], ['stop']]) {
     const r = await traced([...cmd, '--control', h.control]);
     expect(r.code, r.out).toBe(0);
     expect(r.imports.length).toBeGreaterThan(5); // the hook saw the CLI's own modules

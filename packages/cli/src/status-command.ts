@@ -1,3 +1,4 @@
+import { boxTable } from './box-table.js';
 import { checkExitCode, EXIT, exitCodeFor } from './exit-codes.js';
 import { callControl } from './control-client.js';
 import { HoldfastCliError } from './errors.js';
@@ -64,17 +65,15 @@ export async function statusCommand(flags: ControlFlags & { json?: boolean; chec
     return EXIT.OK;
   }
   const b = r.body;
-  const { default: Table } = await import('cli-table3');
-  const style = process.stdout.isTTY ? {} : { head: [], border: [] };
-  const workers = new Table({ head: ['service', 'generation', 'pid', 'state', 'uptime', 'restarts', 'status', 'sockets'], style });
+  const rows: string[][] = [];
   const sockets = b.sockets.map((s) => `${s.name} ${s.bound}`).join('\n') || '-';
-  if (b.workers.length === 0) workers.push([b.state, '-', '-', '-', '-', String(b.restarts), '-', sockets]);
+  if (b.workers.length === 0) rows.push([b.state, '-', '-', '-', '-', String(b.restarts), '-', sockets]);
   for (const [i, w] of b.workers.entries()) {
     const serving = w.generation === b.generation ? ' *' : '';
-    workers.push([i === 0 ? b.state : '', `${w.generation}${serving}`, String(w.pid), w.state, formatUptime(w.uptimeMs),
+    rows.push([i === 0 ? b.state : '', `${w.generation}${serving}`, String(w.pid), w.state, formatUptime(w.uptimeMs),
       i === 0 ? String(b.restarts) : '', w.status ?? '', i === 0 ? sockets : '']);
   }
-  const lines = [workers.toString()];
+  const lines = [boxTable(['service', 'generation', 'pid', 'state', 'uptime', 'restarts', 'status', 'sockets'], rows)];
   if (b.launch) lines.push(`command: ${[b.launch.command, ...b.launch.args].join(' ')}  (cwd ${b.launch.cwd})`);
   const last = lastSwapLine(b);
   if (last) lines.push(last);

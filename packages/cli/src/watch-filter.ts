@@ -32,7 +32,7 @@ export function ownOutputFiles(): string[] {
   for (const fd of [1, 2]) {
     try {
       const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (isAbsolute(target) && statSync(target).isFile()) out.push(target);
+      if (isAbsolute(target) && statSync(target).isFile() && !out.includes(target)) out.push(target);
     } catch { /* not a file, or no /proc */ }
   }
   return out;
