@@ -45,6 +45,9 @@ export function unitsFor(flags: UnitFlags, command: string[]): UnitFile[] {
   for (const f of cfg.envFiles) run.push('--env-file', f);
   if (cfg.maxMemoryBytes !== undefined) run.push('--max-memory', String(cfg.maxMemoryBytes));
   if (cfg.killSignal !== undefined) run.push('--kill-signal', cfg.killSignal);
+  if (cfg.standby !== undefined) run.push('--standby', String(cfg.standby));
+  if (cfg.warmup !== undefined) run.push('--warmup', cfg.warmup);
+  if (cfg.warmup !== undefined && cfg.warmupCount !== undefined) run.push('--warmup-count', String(cfg.warmupCount));
   run.push('--', absCmd, ...args);
   const execReload = [process.execPath, HOLDFAST_BIN, 'reload', '--control', control];
   const units = renderUnits({ service, sockets: cfg.sockets, execStart: run, execReload, cwd: cfg.cwd, drainTimeoutMs: cfg.drainTimeoutMs + (cfg.shutdownDelayMs ?? 0) });
