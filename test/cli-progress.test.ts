@@ -86,6 +86,7 @@ describe('reload progress', () => {
       await h.waitReady();
       const reload = reloadInBackground(h.control, ['node', fixture('slow-ready.mjs')]);
       await until('generation 2 spawned', async () => (await h.status()).workers.some((w) => w.generation === 2), 15_000);
+      const workers = (await h.status()).workers.map((w) => w.pid);
       h.proc.kill(signal);
       const r = await reload;
       expect(r.code, r.out).toBe(1);
@@ -96,6 +97,8 @@ describe('reload progress', () => {
         : /^reload interrupted: the holder on .* went away mid-reload \((ECONNRESET|connection closed mid-stream)\)/);
       expect(r.out).not.toMatch(/rolled back|keeps serving|SocketError|    at /);
       await h.exited;
+      // A not-yet-ready worker may outlive a SIGKILLed holder (reported separately): never leave one behind.
+      for (const pid of workers) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
     });
   }
 });
