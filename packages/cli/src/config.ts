@@ -39,6 +39,12 @@ export interface ResolvedConfig extends OpsConfig, SwapsConfig {
   waitReady: boolean;
   /** An app's listen on a port holdfast does not hold fails, naming the -l to add. Default false. */
   strict: boolean;
+  /** Worker stdout/stderr: copied through the holder (`pipe`, default) or the holder's fds (`inherit`). */
+  output: 'pipe' | 'inherit';
+  /** Tag worker lines with generation and pid: `auto` (default: on a TTY and in dev), `prefix` or `none`. */
+  outputTag: OutputTagSetting;
+  /** Add the time the holder read each worker line. Default false. */
+  outputTimestamps: boolean;
   /** Where the file config came from, for logs (undefined: none). */
   source: string | undefined;
 }
@@ -66,7 +72,15 @@ export interface ConfigFlags extends OpsFlags, SwapsFlags {
   preload?: boolean;
   waitReady?: boolean;
   strict?: boolean;
+  output?: string;
+  outputTag?: string;
+  outputTimestamps?: boolean;
 }
+
+/** `--output-tag`: `auto` tags lines when a person reads them (stdout is a TTY, or `holdfast dev`). */
+export type OutputTagSetting = 'auto' | 'prefix' | 'none';
+const OUTPUT_MODES = ['pipe', 'inherit'] as const;
+const OUTPUT_TAGS = ['auto', 'prefix', 'none'] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -91,6 +105,9 @@ const KEYS = {
   preload: 'true or false: preload the register hook into Node commands (default true)',
   waitReady: 'true or false: READY=1 when the app calls process.send(\'ready\') (default false)',
   strict: 'true or false: an app\'s listen on a port holdfast does not hold fails (default false)',
+  output: 'one of pipe, inherit',
+  outputTag: 'one of auto, prefix, none',
+  outputTimestamps: 'true or false',
 } as const;
 const DEV_KEYS = {
   watch: 'an array of paths to watch (relative to the config file)',
@@ -127,7 +144,13 @@ interface FileConfig extends Partial<OpsConfig>, Partial<SwapsConfig> {
   listen?: SocketSpec[]; command?: string[]; cwd?: string; control?: string; readyTimeoutMs?: number;
   drainTimeoutMs?: number; logLevel?: string; watch?: string[]; ignore?: string[]; ext?: string[]; debounceMs?: number;
   workers?: number; reloadStrategy?: 'rolling' | 'all-at-once'; maxExtra?: number; settleMs?: number; watchdogMs?: number;
-  maxRestarts?: number; preload?: boolean; waitReady?: boolean; strict?: boolean;
+  maxRestarts?: number; preload?: boolean; waitReady?: boolean; strict?: boolean; output?: 'pipe' | 'inherit'; outputTag?: OutputTagSetting; outputTimestamps?: boolean;
+}
+
+function parseChoice<T extends string>(value: string | undefined, what: string, choices: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${what} must be one of ${choices.join(', ')}; got ${JSON.stringify(value)}`);
 }
 
 const INT_LIMITS = { workers: 1024, maxExtra: 1024, maxRestarts: 1_000_000 } as const;
@@ -227,6 +250,18 @@ export function validateConfig(raw: unknown, where: string, baseDir: string): Fi
         if (typeof value !== 'boolean') throw bad(where, key, value, KEYS[key]);
         out[key] = value;
         break;
+      case 'output':
+        if (!OUTPUT_MODES.includes(value as 'pipe')) throw bad(where, key, value, KEYS[key]);
+        out.output = value as 'pipe' | 'inherit';
+        break;
+      case 'outputTag':
+        if (!OUTPUT_TAGS.includes(value as 'auto')) throw bad(where, key, value, KEYS[key]);
+        out.outputTag = value as OutputTagSetting;
+        break;
+      case 'outputTimestamps':
+        if (typeof value !== 'boolean') throw bad(where, key, value, KEYS[key]);
+        out.outputTimestamps = value;
+        break;
       case '$schema':
         break;
       case 'health': case 'shutdownDelay': case 'onFailed': case 'envFile': case 'env': case 'maxMemory': case 'killSignal':
@@ -295,6 +330,9 @@ export function resolveConfig(flags: ConfigFlags, command: string[], env: NodeJS
     preload: flags.preload === false ? false : f.preload ?? true,
     waitReady: flags.waitReady === true || (f.waitReady ?? false),
     strict: flags.strict === true || (f.strict ?? false),
+    output: parseChoice(flags.output, '--output', OUTPUT_MODES) ?? f.output ?? 'pipe',
+    outputTag: parseChoice(flags.outputTag, '--output-tag', OUTPUT_TAGS) ?? f.outputTag ?? 'auto',
+    outputTimestamps: flags.outputTimestamps ?? f.outputTimestamps ?? false,
     source: file?.source,
   };
 }

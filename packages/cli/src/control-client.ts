@@ -67,12 +67,14 @@ export async function callControl<T = Record<string, unknown>>(controlPath: stri
 }
 
 /**
- * Call an endpoint that answers newline-delimited JSON (`POST /reload?progress=1`, `POST /stop?progress=1`),
+ * Call an endpoint that answers newline-delimited JSON (`POST /reload?progress=1`, `POST /stop?progress=1`,
+ * `GET /logs`; `method` GET sends no body),
  * handing each object to `onEvent` as it arrives. Resolves with the HTTP status once the stream ends.
  * @throws HoldfastCliError ERR_HOLDFAST_CONTROL_UNREACHABLE; HolderGoneError when the holder dies mid-stream.
  */
-export async function streamControl(controlPath: string, path: string, body: unknown, onEvent: (e: Record<string, unknown>) => void): Promise<number> {
-  const res = await send(controlPath, 'POST', path, body ?? {});
+export async function streamControl(controlPath: string, path: string, body: unknown, onEvent: (e: Record<string, unknown>) => void,
+  method: 'GET' | 'POST' = 'POST'): Promise<number> {
+  const res = await send(controlPath, method, path, method === 'GET' ? undefined : body ?? {});
   if (!String(res.headers['content-type'] ?? '').includes('ndjson')) {
     const text = await readAll(res, controlPath);
     onEvent({ event: 'result', ...(text ? JSON.parse(text) as Record<string, unknown> : {}) });

@@ -66,7 +66,7 @@ export async function devCommand(flags: ConfigFlags, command: string[]): Promise
   // `holdfast dev > dev.log` must not reload on its own output.
   const output = ownOutputFiles();
   const ignored = ignoreFilter(roots, cfg.ignore, output);
-  const holder = await startHolder(cfg, 'stay');
+  const holder = await startHolder(cfg, 'stay', { dev: true });
   const log = holder.log;
 
   const reload = async (why: string) => {

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { createLogger, HOLDFAST_ENV } from '@holdfast/core';
+import { createLogger, HOLDFAST_ENV, holderOutputs, sinkDestination } from '@holdfast/core';
 import type { Logger } from '@holdfast/core';
 import type PinoPretty from 'pino-pretty';
 
@@ -14,7 +14,7 @@ const requirePretty = () => createRequire(import.meta.url)('pino-pretty') as typ
 export function cliLogger(level?: string): Logger {
   const format = process.env[HOLDFAST_ENV.LOG_FORMAT] ?? (process.stderr.isTTY ? 'pretty' : 'json');
   if (format === 'pretty') {
-    return createLogger({ level, destination: requirePretty()({ destination: 2, colorize: process.stderr.isTTY, ignore: 'name', translateTime: 'HH:MM:ss.l', singleLine: true }) });
+    return createLogger({ level, destination: requirePretty()({ destination: sinkDestination(holderOutputs().stderr), colorize: process.stderr.isTTY, ignore: 'name', translateTime: 'HH:MM:ss.l', singleLine: true }) });
   }
   return createLogger({ level });
 }

@@ -79,6 +79,9 @@ ${ENV_HELP}
     .option('--no-preload', 'do not load the register hook into Node commands (it lets an unmodified app.listen(PORT) take the held socket)')
     .option('--wait-ready', 'READY=1 when the app calls process.send(\'ready\') (PM2\'s wait_ready), not when it listens')
     .option('--strict', 'an app\'s listen on a port holdfast does not hold fails, naming the -l to add (default: it binds it itself, with a warning)')
+    .option('--output <mode>', 'worker stdout/stderr: pipe (copied by the holder, lines dropped and counted if its output breaks) or inherit (default: pipe)')
+    .option('--output-tag <tag>', 'tag worker lines with [g<generation> <pid>]: auto (on a TTY and in dev), prefix or none (default: auto)')
+    .option('--output-timestamps', 'add the time the holder read each worker line')
     .argument('[command...]', 'the worker command, after -- (default: "command" from the config file)')
     .passThroughOptions();
 
@@ -165,6 +168,28 @@ Example:
   holdfast metrics | grep holdfast_swaps_total
 ${EXIT_CODES_HELP}`)
     .action(async (flags) => { process.exitCode = await (await import('./status-command.js')).metricsCommand(flags); });
+
+  program.command('logs')
+    .description('print the recent output of the workers, tagged with generation and pid (-f: keep following)')
+    .option(...controlOpt)
+    .option(...configOpt)
+    .option('-f, --follow', 'keep printing new lines until interrupted')
+    .option('-n, --lines <n>', 'how many recent lines (default: 100; with -f: 10)')
+    .option('--generation <g>', 'only the lines of this generation')
+    .option('--json', 'print each line as JSON: {time, generation, pid, stream, line}')
+    .addHelpText('after', `
+The holder keeps the last 1 MiB of worker output (not with --output inherit).
+
+Examples:
+  holdfast logs -n 50
+  holdfast logs -f --generation 3
+  curl -N --unix-socket "$SOCK" 'http://holdfast/logs?follow=1&n=10'
+${EXIT_CODES_HELP}`)
+    .action(async (flags) => {
+      // Lazy: a client command loads no part of the holder.
+      const { logsCommand } = await import('./logs-command.js');
+      process.exitCode = await logsCommand(flags);
+    });
 
   program.command('stop')
     .description('drain every worker and stop the holder; returns once the holder has exited and the sockets are closed')

@@ -17,7 +17,7 @@ export function registerPath(): string {
  * --on-failed nor the config file says: `run` exits (its own supervisor restarts it), `dev` stays (the next save reloads).
  * @throws whatever Holder.start throws (HoldfastError with a code; see docs/errors.md).
  */
-export async function startHolder(cfg: ResolvedConfig, onFailedDefault: OnFailed = 'exit'): Promise<Holder> {
+export async function startHolder(cfg: ResolvedConfig, onFailedDefault: OnFailed = 'exit', opts: { dev?: boolean } = {}): Promise<Holder> {
   const log = cliLogger(cfg.logLevel);
   if (cfg.source) log.info({ config: cfg.source }, 'configuration loaded');
   const [cmd, ...args] = cfg.command;
@@ -34,6 +34,11 @@ export async function startHolder(cfg: ResolvedConfig, onFailedDefault: OnFailed
     health: cfg.health, shutdownDelayMs: cfg.shutdownDelayMs, onFailed: cfg.onFailed ?? onFailedDefault, envFiles: cfg.envFiles,
     envVars: { ...warmupEnv(cfg), ...cfg.env }, standby: cfg.standby, maxMemoryBytes: cfg.maxMemoryBytes, killSignal: cfg.killSignal,
     ...(cfg.preload ? { preload: { registerPath: registerPath(), waitReady: cfg.waitReady, strict: cfg.strict } } : {}),
+    output: {
+      mode: cfg.output, timestamps: cfg.outputTimestamps,
+      // Tags help a person (a terminal, or dev); a log collector gets the lines exactly as the worker wrote them.
+      tag: cfg.outputTag === 'auto' ? (opts.dev || process.stdout.isTTY ? 'prefix' : 'none') : cfg.outputTag,
+    },
   });
   holder.installSignalHandlers();
   return holder;

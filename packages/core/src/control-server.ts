@@ -1,11 +1,12 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { peerCredentials } from '@holdfast/native';
 import { ControlApp, type ControlReply } from './control-http.js';
 import { HoldfastError, toHoldfastError } from './errors.js';
 import { validateEnvVars } from './env-files.js';
 import type { LaunchSpec } from './supervisor.js';
+import type { LogRing, LogLine } from './log-ring.js';
 
 /** What the control API drives. */
 export interface ControlTarget {
@@ -20,6 +21,37 @@ export interface ControlTarget {
   reloadProgress?(launch: Partial<LaunchSpec>): Readable;
   /** `POST /stop?progress=1`: newline-delimited JSON stop events until the sockets are closed (Holder.stopProgress). */
   stopProgress?(): Readable;
+  /** `GET /logs`: the recent worker output (absent with `--output inherit`). */
+  logs?: LogRing;
+}
+
+/** Parse `GET /logs` query values: a whole number or absent. @throws HoldfastError ERR_HOLDFAST_INVALID_OPTION. */
+function queryInt(q: Record<string, string | undefined>, key: string, min: number): number | undefined {
+  const v = q[key];
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `GET /logs: ${key} must be a whole number >= ${min}; got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+/**
+ * `GET /logs?n=N&generation=G&follow=1` as newline-delimited JSON LogLine objects: the last N kept lines (all
+ * when absent) of generation G (all when absent); with follow, then every new line until the client goes away.
+ */
+function logsStream(ring: LogRing, q: Record<string, string | undefined>, onClose: (fn: () => void) => void): Readable {
+  const n = queryInt(q, 'n', 0);
+  const generation = queryInt(q, 'generation', 1);
+  const follow = q.follow === '1' || q.follow === 'true';
+  const out = new PassThrough();
+  const send = (lines: LogLine[]) => {
+    let text = '';
+    for (const l of lines) if (generation === undefined || l.generation === generation) text += `${JSON.stringify(l)}\n`;
+    if (text) out.write(text);
+  };
+  send(ring.tail(n, generation));
+  if (!follow) { out.end(); return out; }
+  ring.on('lines', send);
+  onClose(() => { ring.off('lines', send); out.end(); });
+  return out;
 }
 
 /** An error answer: the registry's HTTP status for the code, and `{ ok: false, error: { code, message, hint } }`. */
@@ -86,6 +118,8 @@ function parseLaunch(body: unknown): Partial<LaunchSpec> {
  * - `POST /reload?progress=1` → 200 newline-delimited JSON: `spawned`, `ready`, `drained` events as they happen,
  *   then one `result` line with the body above (`curl -N` shows them live)
  * - `GET /metrics` → Prometheus text format (metrics.ts)
+ * - `GET /logs?n=N&generation=G&follow=1` → 200 newline-delimited JSON lines of worker output
+ *   (`{ time, generation, pid, stream, line }`), streaming new lines with follow; 404 with `--output inherit`
  * - `POST /stop` → 202 `{ ok: true }`, then the holder stops gracefully
  * - `POST /stop?progress=1` → 200 newline-delimited JSON: `stopping`, one `drained`/`cut` per worker, `stopped`
  *   once the held sockets are closed
@@ -135,6 +169,18 @@ export async function startControlServer(path: string, target: ControlTarget): P
     if (!target.metrics) return sendError(reply, new HoldfastError('ERR_HOLDFAST_METRICS_DISABLED'));
     const m = await target.metrics();
     return reply.type(m.contentType).send(m.body);
+  });
+  app.get('/logs', async (req, reply) => {
+    if (!target.logs || target.logs.maxBytes <= 0) {
+      return reply.code(404).send({ ok: false, error: { code: 'ERR_HOLDFAST_INVALID_OPTION', message: 'worker output is not kept: the holder runs with --output inherit', hint: 'Run the holder with --output pipe (the default) to use holdfast logs.' } });
+    }
+    let stream: Readable;
+    try {
+      stream = logsStream(target.logs, req.query as Record<string, string | undefined>, (fn) => reply.raw.once('close', fn));
+    } catch (err) {
+      return reply.code(400).send({ ok: false, error: (err as HoldfastError).toJSON() });
+    }
+    return reply.type('application/x-ndjson').send(stream);
   });
   app.post('/stop', async (req, reply) => {
     if ((req.query as { progress?: string }).progress && target.stopProgress) {

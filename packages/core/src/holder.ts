@@ -22,6 +22,7 @@ import { startHealthServer, type HealthAddress, type HealthServer, type Readines
 import { GenerationEnv, type GenerationEnvInfo } from './env-files.js';
 import type { MemoryWatch } from './memory-watch.js';
 import type { PreloadOptions } from './preload.js';
+import { WorkerOutput, type WorkerOutputOptions, type WorkerOutputStatus } from './worker-output.js';
 
 /**
  * openSockets, retrying EADDRINUSE for up to `retryMs`: after a holder was SIGKILLed, its draining workers
@@ -41,6 +42,8 @@ async function openSocketsRetrying(specs: SocketSpec[], retryMs: number, log: Lo
     }
   }
 }
+
+const DEFAULT_OUTPUT: WorkerOutputOptions = { mode: 'pipe', tag: 'none', timestamps: false };
 
 /** Everything `holdfast run` configures. Durations in milliseconds. */
 export interface HolderOptions {
@@ -85,6 +88,8 @@ export interface HolderOptions {
   maxMemoryBytes?: number;
   /** The signal that asks a worker to drain. Default SIGTERM. */
   killSignal?: NodeJS.Signals;
+  /** How worker stdout/stderr reach the holder's (worker-output.ts). Default: pipe, untagged, no timestamps. */
+  output?: WorkerOutputOptions;
   logger?: Logger;
   host?: ProcessHost;
   /** Preload the adapter's register hook into Node commands (preload.ts); undefined = never. */
@@ -113,6 +118,8 @@ export interface HolderStatus extends SupervisorStatus {
   env: GenerationEnvInfo[];
   /** Problems the holder can see but not fix: no socket held, a worker listening on a port of its own. */
   warnings: string[];
+  /** How worker output is copied, and the lines written and dropped on the holder's stdout and stderr. */
+  output: WorkerOutputStatus;
 }
 
 /** The warning for a holder with no sockets (status and the start log). */
@@ -129,6 +136,8 @@ export class Holder {
   readonly supervisor: Supervisor;
   /** Prometheus metrics (`GET /metrics`). */
   readonly metrics: HolderMetrics;
+  /** The copy of the workers' stdout/stderr and the buffer `holdfast logs` reads. */
+  readonly output: WorkerOutput;
   /** Resolves when the holder has fully stopped (workers gone, sockets closed). */
   readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
@@ -156,6 +165,7 @@ export class Holder {
     this.log = log;
     this.stopped = new Promise((r) => { this.resolveStopped = r; });
     this.env = new GenerationEnv(opts.env ?? process.env, { files: opts.envFiles, vars: opts.envVars });
+    this.output = new WorkerOutput(opts.output ?? DEFAULT_OUTPUT);
     this.supervisor = new Supervisor({
       command: opts.command, args: opts.args, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, sockets,
       envFor: (generation, launch) => this.env.for(generation, { files: launch.envFiles, vars: launch.envVars }), killSignal: opts.killSignal,
@@ -163,8 +173,8 @@ export class Holder {
       backoff: opts.backoff, maxFailures: opts.maxFailures,
       workers: opts.workers, reloadStrategy: opts.reloadStrategy, maxExtra: opts.maxExtra,
       settleMs: opts.settleMs, watchdogMs: opts.watchdogMs, preload: opts.preload, standby: opts.standby,
-    }, opts.host ?? realProcessHost, notify, log);
-    this.metrics = createMetrics(this.supervisor);
+    }, this.output.wrap(opts.host ?? realProcessHost), notify, log);
+    this.metrics = createMetrics(this.supervisor, { output: this.output });
     this.reaper = new OrphanReaper((pid) => this.supervisor.isWorkerPid(pid), log);
     if (opts.onFailed === 'exit') {
       this.supervisor.on('state', (s) => {
@@ -224,6 +234,7 @@ export class Holder {
         metrics: () => holder.metrics.render(),
         reloadProgress: (launch) => reloadProgressStream(holder.supervisor, () => holder.reload(launch)),
         stopProgress: () => holder.stopProgress(),
+        logs: holder.output.ring,
       });
       for (const s of sockets) log.info({ name: s.name, bound: s.bound }, 'holding socket');
       if (sockets.length === 0) log.warn(NO_SOCKET_WARNING);
@@ -285,6 +296,7 @@ export class Holder {
         ...(this.sockets.length === 0 ? [NO_SOCKET_WARNING] : []),
         ...[...this.ownListeners].filter(([pid]) => this.supervisor.isWorkerPid(pid)).map(([pid, own]) => ownListenerWarning(pid, own)),
       ],
+      output: this.output.status(),
     };
   }
 

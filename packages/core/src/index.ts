@@ -47,3 +47,6 @@ export * from './preload.js';
 export * from './handover-relay.js';
 export * from './proc-sockets.js';
 export * from './reload-progress.js';
+export * from './output-sink.js';
+export * from './log-ring.js';
+export * from './worker-output.js';

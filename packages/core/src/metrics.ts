@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { SERVICE_STATES, WORKER_STATES } from './service-state.js';
 import type { SupervisorEvents, SupervisorStatus } from './supervisor-types.js';
+import type { WorkerOutputStatus } from './worker-output.js';
 
 /** What the metrics listen to: the supervisor's events and its status snapshot. */
 export interface MetricsSource {
@@ -46,10 +47,12 @@ type Outcome = 'ready' | 'rolled_back' | 'failed';
  * - `holdfast_workers{state}`: worker processes by state (starting, ready, draining).
  * - `holdfast_generation`: the serving generation (0 when none).
  * - `holdfast_service_state{state}`: 1 for the current service state, 0 for the others.
+ * - `holdfast_output_lines_total{stream}`, `holdfast_output_dropped_lines_total{stream}`: lines the holder wrote to
+ *   its stdout/stderr (worker output and its own log), and lines it dropped because that output was broken or full.
  * - `holdfast_process_*`, `holdfast_nodejs_*`: the holder process itself (prom-client defaults).
  * Until the first scrape the events are counted in plain objects; prom-client is imported on first use.
  */
-export function createMetrics(source: MetricsSource, opts: { defaultMetrics?: boolean } = {}): HolderMetrics {
+export function createMetrics(source: MetricsSource, opts: { defaultMetrics?: boolean; output?: { status(): WorkerOutputStatus } } = {}): HolderMetrics {
   // Before prom-client is loaded: counts and observations, classified when they happen (a failure is a rollback
   // only if something serves at that moment).
   const pending = { swaps: { ready: 0, rolled_back: 0, failed: 0 } as Record<Outcome, number>, crashes: 0, ready: [] as number[], drain: [] as number[] };
@@ -85,6 +88,17 @@ export function createMetrics(source: MetricsSource, opts: { defaultMetrics?: bo
         for (const state of SERVICE_STATES) this.set({ state }, s === state ? 1 : 0);
       },
     });
+    const output = opts.output;
+    if (output) {
+      new Counter({
+        name: 'holdfast_output_lines_total', help: 'Lines written to the holder\'s stdout/stderr (worker output and the holder\'s own log).', labelNames: ['stream'], registers: [registry],
+        collect() { const o = output.status(); this.reset(); this.inc({ stream: 'stdout' }, o.stdout.lines); this.inc({ stream: 'stderr' }, o.stderr.lines); },
+      });
+      new Counter({
+        name: 'holdfast_output_dropped_lines_total', help: 'Lines dropped because the holder\'s stdout/stderr was broken (EPIPE) or full.', labelNames: ['stream'], registers: [registry],
+        collect() { const o = output.status(); this.reset(); this.inc({ stream: 'stdout' }, o.stdout.dropped); this.inc({ stream: 'stderr' }, o.stderr.dropped); },
+      });
+    }
     if (opts.defaultMetrics !== false) {
       collectDefaultMetrics({ register: registry, prefix: 'holdfast_', eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_MS });
     }

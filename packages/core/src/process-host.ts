@@ -1,4 +1,5 @@
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { resolveExecHelper } from '@holdfast/native';
 
 /** What the holder asks for when it starts a worker process. */
@@ -9,6 +10,8 @@ export interface SpawnRequest {
   env: NodeJS.ProcessEnv;
   /** Holder fds to hand over; the worker receives them at 3, 4, ... in this order (Invariant 6). */
   fds: number[];
+  /** `pipe`: the worker gets its own stdout/stderr pipes (ChildHandle.stdout/stderr); default `inherit`: the holder's fds 1 and 2. */
+  output?: 'pipe' | 'inherit';
 }
 
 /** The part of a child process the supervisor uses. */
@@ -16,6 +19,9 @@ export interface ChildHandle {
   readonly pid: number;
   /** Called once with the exit code or the signal name that ended the process. */
   onExit(cb: (code: number | null, signal: NodeJS.Signals | null) => void): void;
+  /** The read ends of the worker's stdout and stderr pipes when spawned with `output: 'pipe'`. */
+  readonly stdout?: Readable | null;
+  readonly stderr?: Readable | null;
 }
 
 /**
@@ -55,7 +61,7 @@ export const realProcessHost: ProcessHost = {
     const child: ChildProcess = nodeSpawn(execHelper, [req.command, ...req.args], {
       cwd: req.cwd,
       env: req.env,
-      stdio: ['ignore', 'inherit', 'inherit', ...req.fds],
+      stdio: ['ignore', req.output === 'pipe' ? 'pipe' : 'inherit', req.output === 'pipe' ? 'pipe' : 'inherit', ...req.fds],
       detached: true,
     });
     let spawnError: Error | undefined;
@@ -64,6 +70,8 @@ export const realProcessHost: ProcessHost = {
     return {
       pid: child.pid,
       onExit(cb) { child.once('exit', cb); },
+      stdout: child.stdout,
+      stderr: child.stderr,
     };
   },
   kill: (pid, signal) => signalSafe(pid, signal),
