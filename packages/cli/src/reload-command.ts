@@ -5,7 +5,13 @@ import { controlPathFor, type ControlFlags } from './control-target.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { CutTally, drainLine } from './progress-lines.js';
 
-interface ErrorBody { code: string; message: string; hint?: string }
+interface ErrorBody { code: string; message: string; hint?: string; diagnosis?: { cause: string; stderr: string[] } }
+
+/** The failed worker's last stderr lines, indented under the message (nothing when there are none). */
+function stderrBlock(lines: string[] | undefined): string {
+  if (!lines || lines.length === 0) return '';
+  return `\nlast lines of its stderr:\n${lines.map((l) => `  | ${l}`).join('\n')}`;
+}
 
 /** `holdfast reload` flags. `env`: KEY=VALUE strings; `envFile`: paths (resolved from the current directory). */
 export interface ReloadFlags extends ControlFlags { cwd?: string; json?: boolean; env?: string[]; envFile?: string[] }
@@ -70,7 +76,7 @@ export async function reloadCommand(flags: ReloadFlags, command: string[] = []):
     err(`reload interrupted: ${e.message}`);
     return EXIT.FAILED;
   }
-  err(`reload failed, rolled back: ${e?.message ?? 'no result from the holder'}${e?.hint ? `\nhint: ${e.hint}` : ''}`);
+  err(`reload failed, rolled back: ${e?.message ?? 'no result from the holder'}${stderrBlock(e?.diagnosis?.stderr)}${e?.hint ? `\nhint: ${e.hint}` : ''}`);
   // The documented exit codes hold for reload too (4 for a deploy whose command does not exist); a rollback is 1.
   return exitCodeFor(e?.code);
 }

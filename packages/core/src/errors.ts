@@ -39,7 +39,7 @@ export const CORE_ERRORS = defineErrors({
   },
   ERR_HOLDFAST_WORKER_EXITED: {
     message: 'the new generation exited before it was ready', exitCode: 1, httpStatus: 409,
-    hint: 'The new generation exited before it was ready; its output is in the log of the holder (its stderr, or journalctl). The previous generation keeps serving.',
+    hint: 'The new generation exited before it was ready, or within --settle after READY=1; the failure report carries its last stderr lines (also `holdfast logs`). The previous generation keeps serving.',
   },
   ERR_HOLDFAST_STOPPING: {
     message: 'the holder is stopping', exitCode: 1, httpStatus: 409,

@@ -22,6 +22,7 @@ import { startHealthServer, type HealthAddress, type HealthServer, type Readines
 import { GenerationEnv, type GenerationEnvInfo } from './env-files.js';
 import type { MemoryWatch } from './memory-watch.js';
 import type { PreloadOptions } from './preload.js';
+import { failureReporter } from './failure-report.js';
 import { WorkerOutput, type WorkerOutputOptions, type WorkerOutputStatus } from './worker-output.js';
 
 /**
@@ -173,6 +174,7 @@ export class Holder {
       backoff: opts.backoff, maxFailures: opts.maxFailures,
       workers: opts.workers, reloadStrategy: opts.reloadStrategy, maxExtra: opts.maxExtra,
       settleMs: opts.settleMs, watchdogMs: opts.watchdogMs, preload: opts.preload, standby: opts.standby,
+      explainFailure: failureReporter(sockets, this.output),
     }, this.output.wrap(opts.host ?? realProcessHost), notify, log);
     this.metrics = createMetrics(this.supervisor, { output: this.output });
     this.reaper = new OrphanReaper((pid) => this.supervisor.isWorkerPid(pid), log);

@@ -50,3 +50,4 @@ export * from './reload-progress.js';
 export * from './output-sink.js';
 export * from './log-ring.js';
 export * from './worker-output.js';
+export * from './diagnose.js';

@@ -73,6 +73,11 @@ export interface SupervisorOptions extends LaunchSpec {
   killSignal?: NodeJS.Signals;
   /** Preload the adapter's register hook into Node commands (preload.ts); undefined = never. */
   preload?: PreloadOptions;
+  /**
+   * Called for the first failed worker of a batch before the batch is killed (so /proc still shows it if it runs):
+   * returns the error to report instead, e.g. with a diagnosis (diagnose.ts). Must not throw.
+   */
+  explainFailure?: (worker: Worker, error: HoldfastError) => Promise<HoldfastError>;
 }
 
 /** Outcome of one swap. `pid`/`replaced` name the first worker of a multi-worker swap. */
@@ -93,7 +98,7 @@ export interface SupervisorStatus {
   workers: WorkerStatus[];
   swap: { running: boolean; queued: boolean };
   /** The last swap and what started it: the first start, a crash restart or a reload. */
-  lastSwap: (Omit<SwapResult, 'error'> & { kind: SwapKind; error?: { code: string; message: string } }) | null;
+  lastSwap: (Omit<SwapResult, 'error'> & { kind: SwapKind; error?: { code: string; message: string; hint: string; diagnosis?: unknown } }) | null;
   /** Consecutive failed starts and crashes (reset by a worker that stays up; `failed` at maxFailures). */
   failures: number;
   maxFailures: number;

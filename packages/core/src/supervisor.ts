@@ -137,9 +137,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const rethrow = async (outcomes: PromiseSettledResult<unknown>[]) => {
       const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
       if (!failed) return;
+      const reason = failed.reason;
+      let e = reason instanceof HoldfastError ? reason : new HoldfastError('ERR_HOLDFAST_WORKER_EXITED', String(reason), { cause: reason });
+      // Before the kill, so /proc still shows a worker that is running (diagnose.ts, failure-report.ts).
+      if (this.opts.explainFailure) e = await this.opts.explainFailure(fresh[outcomes.indexOf(failed)], e).catch(() => e);
       await Promise.all(fresh.map((w) => w.kill()));
-      const e = failed.reason;
-      throw e instanceof HoldfastError ? e : new HoldfastError('ERR_HOLDFAST_WORKER_EXITED', String(e), { cause: e });
+      throw e;
     };
     const outcomes = await Promise.allSettled(fresh.map((w) => this.pool.ready(w)));
     await rethrow(outcomes);
@@ -331,7 +334,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       size: this.size,
       workers: [...this.pool.live].map((w) => w.snapshot()).sort((a, b) => a.generation - b.generation || a.slot - b.slot),
       swap: { running: this.queue.running, queued: this.queue.pending },
-      lastSwap: last && (last.ok ? last : { ...last, error: { code: last.error.code, message: last.error.message } }),
+      lastSwap: last && (last.ok ? last : { ...last, error: last.error.toJSON() }),
       failures: this.policy.count,
       maxFailures: this.opts.maxFailures,
     };
