@@ -68,7 +68,8 @@ describe('holdfast dev', () => {
       expect(failed && failed.lastSwap!.error!.message).toMatch(/generation 4 .* before READY=1/);
       expect((await getVersion(port)).version).toBe('v3-4');
       expect(output).toMatch(/SyntaxError/);
-      expect(output).toMatch(/reload failed: generation 4 .*Save again to retry/);
+      expect(output).toMatch(/reload failed: generation 4 .*: a syntax error in .*server\.mjs:1/);
+      expect(output).toMatch(/Save again to retry/);
 
       // 4. The fix: the next save tries again and serves.
       writeApp(tmp.dir, 'v5');

@@ -35,14 +35,9 @@ export function debounced(ms: number, reload: (changes: string[]) => Promise<voi
   };
 }
 
+/** The holder already logged the outcome (ready, or why it failed with the hint); dev adds only what to do next. */
 function report(log: Logger, why: string, r: SwapResult): void {
-  if (r.ok) {
-    log.info({ why, generation: r.generation, pid: r.pid, readyMs: Math.round(r.readyMs) },
-      `reloaded: generation ${r.generation} (pid ${r.pid}) ready in ${Math.round(r.readyMs)} ms`);
-  } else {
-    log.error({ why, generation: r.generation, pid: r.pid, code: r.error.code },
-      `reload failed: ${r.error.message}. ${r.error.hint} Save again to retry, or type rs + Enter.`);
-  }
+  if (!r.ok) log.info({ why, generation: r.generation }, 'Save again to retry, or type rs + Enter.');
 }
 
 /**

@@ -233,11 +233,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private failed(kind: SwapKind, result: SwapResult & { ok: false }): SwapResult {
     this.lastSwap = { ...result, kind };
     const serving = this.slots.filter(Boolean) as Worker[];
-    const f = { generation: result.generation, err: result.error.message, kind };
+    // One line says what failed, why and the fix; the worker's own stderr lines are already in the output above.
+    const f = { generation: result.generation, kind, code: result.error.code, hint: result.error.hint };
+    const why = result.error.message;
     if (serving.length > 0 && (kind === 'reload' || kind === 'recycle')) {
-      this.log.error(f, `rollback: generation ${Math.max(...serving.map((w) => w.generation))} keeps serving`);
+      this.log.error(f, `${kind} failed: ${why}; rolled back: generation ${Math.max(...serving.map((w) => w.generation))} keeps serving`);
     } else {
-      this.log.error(f, serving.length ? 'restart failed' : 'start failed; nothing is serving (connections wait in the accept queue)');
+      this.log.error(f, serving.length ? `restart failed: ${why}` : `start failed: ${why}; nothing is serving (connections wait in the accept queue)`);
       this.policy.startFailed();
       if (!this.stoppingOrStopped()) this.scheduleRestart();
     }
