@@ -23,6 +23,7 @@ import { BIN_MS } from './lib/load.mjs';
 import { cliLatency } from './lib/cli-latency.mjs';
 import { fmt, spread, sum } from './lib/stats.mjs';
 import { chart } from './lib/svg.mjs';
+import { outputCost } from './lib/output.mjs';
 
 const { values: opt } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'), // `pnpm bench -- --quick` passes the `--` through
@@ -38,7 +39,7 @@ const { values: opt } = parseArgs({
     warmup: { type: 'string' }, // holdfast: runs of GET / in-process before READY=1 (--warmup / --warmup-count N); 0 = off
   },
 });
-const SECTIONS = ['throughput', 'reload', 'undici', 'handover', 'sigkill', 'dev', 'udp', 'soak', 'cli'];
+const SECTIONS = ['throughput', 'reload', 'undici', 'handover', 'sigkill', 'dev', 'udp', 'output', 'soak', 'cli'];
 const only = opt.only ? opt.only.split(',') : SECTIONS;
 for (const s of only) if (!SECTIONS.includes(s)) { console.error(`--only: unknown section ${JSON.stringify(s)}; expected some of ${SECTIONS.join(',')}`); process.exit(2); }
 if (opt.fault && opt.fault !== 'reload') { console.error(`--fault is ${JSON.stringify(opt.fault)}; expected reload`); process.exit(2); }
@@ -62,6 +63,8 @@ const cfg = {
   devSavesPerRun: Q ? 1 : 3,
   udpSwaps: Q ? 2 : 100,
   udpRate: 5000,
+  outputLines: Q ? 20_000 : 200_000, // of outputLineBytes each: 2.4 MiB quick, 24 MiB full
+  outputLineBytes: 128,
   soakReloads: Number(opt.reloads ?? (Q ? 2 : 1000)),
   soakReloadsPm2: Q ? 0 : Math.min(100, Number(opt.reloads ?? 100)), // pm2 reloads are slower; its daemon's growth shows in 100
   connections: 50,
@@ -190,6 +193,10 @@ try {
   for (const s of ['nodemon', 'pm2', 'holdfast', 'holdfastNoHandover', 'bare']) if (sys[s]) await sys[s].stop();
 
   if (want('udp')) { log(`UDP: ${cfg.udpSwaps} swaps at ${cfg.udpRate}/s`); extra.udp = await guarded('udp', () => udpSwaps(cfg.udpSwaps, cfg.udpRate)); }
+  if (want('output')) {
+    log(`output: ${cfg.outputLines} lines of ${cfg.outputLineBytes} bytes, direct vs through the holder`);
+    extra.output = await guarded('output', () => outputCost({ runs: cfg.runs, lines: cfg.outputLines, bytes: cfg.outputLineBytes, log }));
+  }
   if (want('soak')) {
     extra.soak = {};
     for (const [target, n] of [['holdfast', cfg.soakReloads], ['pm2', cfg.soakReloadsPm2]]) {
@@ -298,6 +305,20 @@ if (want('udp') && extra.udp) {
   F.udp = extra.udp;
   if (extra.udp.swapsOk !== extra.udp.swaps) problem(`udp: ${extra.udp.swaps - extra.udp.swapsOk} swaps failed`);
 }
+if (want('output') && extra.output) {
+  const rs = extra.output;
+  F.output = {
+    lines: cfg.outputLines, lineBytes: cfg.outputLineBytes,
+    directLinesPerSec: spread(rs.map((r) => r.direct.linesPerSec), 0),
+    holderLinesPerSec: spread(rs.map((r) => r.holder.linesPerSec), 0),
+    prefixLinesPerSec: spread(rs.map((r) => r.prefix.linesPerSec), 0),
+    holderOverDirect: spread(rs.map((r) => r.holder.linesPerSec / r.direct.linesPerSec), 2),
+    holderCpuMsPerMiB: spread(rs.map((r) => r.holder.holderCpuMsPerMiB), 1),
+    prefixCpuMsPerMiB: spread(rs.map((r) => r.prefix.holderCpuMsPerMiB), 1),
+    dropped: sum(rs.flatMap((r) => [r.holder.dropped, r.prefix.dropped])),
+  };
+  if (F.output.dropped > 0) problem(`output: the holder dropped ${F.output.dropped} lines to a reader that keeps up`);
+}
 if (want('soak') && extra.soak) {
   F.soak = extra.soak;
   if (extra.soak.holdfast && !extra.soak.holdfast.ok) problem(`soak holdfast: ${extra.soak.holdfast.error ?? `${extra.soak.holdfast.failedReloads} reloads failed, ${extra.soak.holdfast.failedRequests} requests failed`}`);
@@ -352,6 +373,10 @@ if (F.cli) {
     `${F.cli.node.wallMs.n} alternating rounds against a running holder; per round, the command's wall time (spawn to exit) and CPU time (user+sys) minus those of \`node -e 0\` (${v(F.cli.node.wallMs, ' ms', 0)} wall) in the same round; for reload also minus the swap (POST /reload from the bench process) of the same round`);
 }
 if (F.udp) row(`UDP datagrams lost across ${F.udp.swaps} swaps at ${F.udp.rate}/s`, `**${F.udp.lost}** of ${F.udp.sent}`, '—', '—', 'UDP echo worker; sequence numbers counted back at the sender');
+if (F.output) {
+  const o = F.output;
+  row('worker output through the holder: holder CPU per MiB; max lines/s vs the worker writing to its own stdout', `**${v(o.holderCpuMsPerMiB, ' ms', 1)}** CPU/MiB untagged, ${v(o.prefixCpuMsPerMiB, ' ms', 1)} tagged; ${v(o.holderLinesPerSec, '', 0)} lines/s = **${v(o.holderOverDirect)}** × direct (${v(o.directLinesPerSec, '', 0)}); tagged ${v(o.prefixLinesPerSec, '', 0)}`, '—', '—', `${o.lines} lines of ${o.lineBytes} bytes, one write() each, read by the bench through a pipe; holder user+sys (/proc/PID/stat) while it copies (\`--output pipe\`, tags off / \`--output-tag prefix\`); \`--output inherit\` costs nothing`);
+}
 if (F.holderRssMiB !== null || F.soak) {
   const sk = (x) => (x ? (x.error ? 'failed' : `after ${x.reloads} reloads: fds ${x.growth.fds >= 0 ? '+' : ''}${x.growth.fds}, RSS ${x.growth.rssMiB >= 0 ? '+' : ''}${x.growth.rssMiB} MiB, children ${x.growth.children >= 0 ? '+' : ''}${x.growth.children} (${x.first.fds}→${x.end.fds} fds, ${x.first.rssMiB}→${x.end.rssMiB} MiB); ${x.failedRequests} failed requests`) : 'not run');
   row('manager RSS, and fd/RSS/child-process growth from the first reload to the end', `holder ${F.holderRssMiB ?? '?'} MiB; ${sk(F.soak?.holdfast)}`, `daemon ${F.pm2DaemonRssMiB ?? '?'} MiB; ${sk(F.soak?.pm2)}`, '—', '`bench/soak.mjs`: reloads in a row (control API / pm2 API) under a light 4-connection load');

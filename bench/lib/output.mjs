@@ -1,0 +1,67 @@
+// Worker output through the holder (`--output pipe`) against a worker writing to its own stdout directly: the
+// holder's CPU time per MiB of worker output, and the maximum line rate either way. The reader (this process)
+// and the writer (bench/apps/output-writer.mjs: one write() per line, at the pipe's pace) are the same in both.
+import { join } from 'node:path';
+import { start, stop, treeCpu, until } from './proc.mjs';
+import { BENCH, control, HOLDFAST_BIN, tempDir } from './systems.mjs';
+
+const WRITER = join(BENCH, 'apps/output-writer.mjs');
+
+/** Resolve when `lines` newlines have come out of `stream`: { ms } from its first byte to the last newline. */
+function countLines(stream, lines) {
+  return new Promise((resolve) => {
+    let seen = 0;
+    let t0 = 0;
+    const onData = (d) => {
+      if (!t0) t0 = performance.now();
+      for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) seen++;
+      if (seen >= lines) { stream.off('data', onData); resolve({ ms: performance.now() - t0 }); }
+    };
+    stream.on('data', onData);
+  });
+}
+
+/** The writer alone, its stdout a pipe to this process. */
+export async function outputDirect(lines, bytes) {
+  const w = start(process.execPath, [WRITER, String(lines), String(bytes)], { env: { ...process.env, NOTIFY_SOCKET: '' } });
+  const { ms } = await countLines(w.stdout, lines);
+  await stop(w);
+  return { lines, bytes, ms, linesPerSec: Math.round(lines / (ms / 1000)) };
+}
+
+/** The writer under `holdfast run --output pipe --output-tag TAG`, the holder's stdout a pipe to this process. */
+export async function outputThroughHolder(lines, bytes, tag = 'none') {
+  const ctl = join(tempDir('output'), 'control.sock');
+  const h = start(process.execPath, [HOLDFAST_BIN, 'run', '--control', ctl, '--output', 'pipe', '--output-tag', tag, '--', process.execPath, WRITER, String(lines), String(bytes)],
+    { env: { ...process.env, HOLDFAST_LOG_FORMAT: 'json', WAIT_MS: '1500' } });
+  try {
+    const counted = countLines(h.stdout, lines);
+    await until(async () => (await control(ctl, 'GET', '/status')).body?.workers?.some((w) => w.state === 'ready'), { what: 'the writer ready under holdfast' });
+    const before = treeCpu(h.pid)[h.pid];
+    const { ms } = await counted;
+    const holderCpuMs = treeCpu(h.pid)[h.pid] - before;
+    const mib = (lines * bytes) / 2 ** 20;
+    const status = (await control(ctl, 'GET', '/status')).body;
+    return { lines, bytes, tag, ms, linesPerSec: Math.round(lines / (ms / 1000)), holderCpuMs, holderCpuMsPerMiB: +(holderCpuMs / mib).toFixed(1), dropped: status.output.stdout.dropped };
+  } finally {
+    await stop(h);
+  }
+}
+
+/**
+ * `runs` alternating rounds of: direct, through the holder untagged, through the holder tagged (`prefix`).
+ * Returns the per-round samples; run.mjs turns them into medians and ratios.
+ */
+export async function outputCost({ runs, lines, bytes, log = () => {} }) {
+  const rounds = [];
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 ? ['holder', 'prefix', 'direct'] : ['direct', 'holder', 'prefix'];
+    const r = {};
+    for (const k of order) {
+      r[k] = k === 'direct' ? await outputDirect(lines, bytes) : await outputThroughHolder(lines, bytes, k === 'prefix' ? 'prefix' : 'none');
+      log(`output run ${i + 1} ${k}: ${r[k].linesPerSec} lines/s${r[k].holderCpuMsPerMiB !== undefined ? `, holder ${r[k].holderCpuMsPerMiB} ms CPU/MiB` : ''}`);
+    }
+    rounds.push(r);
+  }
+  return rounds;
+}
