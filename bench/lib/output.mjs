@@ -7,9 +7,12 @@ import { BENCH, control, HOLDFAST_BIN, tempDir } from './systems.mjs';
 
 const WRITER = join(BENCH, 'apps/output-writer.mjs');
 
-/** Resolve when `lines` newlines have come out of `stream`: { ms } from its first byte to the last newline. */
-function countLines(stream, lines) {
-  return new Promise((resolve) => {
+/**
+ * Resolve when `lines` newlines have come out of `stream`: { ms } from its first byte to the last newline. Rejects
+ * if the stream ends first (the writer or the holder died), with `what` and the lines seen.
+ */
+function countLines(stream, lines, what) {
+  return new Promise((resolve, reject) => {
     let seen = 0;
     let t0 = 0;
     const onData = (d) => {
@@ -18,13 +21,14 @@ function countLines(stream, lines) {
       if (seen >= lines) { stream.off('data', onData); resolve({ ms: performance.now() - t0 }); }
     };
     stream.on('data', onData);
+    stream.once('end', () => reject(new Error(`${what}: output ended after ${seen} of ${lines} lines`)));
   });
 }
 
 /** The writer alone, its stdout a pipe to this process. */
 export async function outputDirect(lines, bytes) {
   const w = start(process.execPath, [WRITER, String(lines), String(bytes)], { env: { ...process.env, NOTIFY_SOCKET: '' } });
-  const { ms } = await countLines(w.stdout, lines);
+  const { ms } = await countLines(w.stdout, lines, 'the writer').catch((err) => { throw new Error(`${err.message}\n${w.output.slice(-2000)}`); });
   await stop(w);
   return { lines, bytes, ms, linesPerSec: Math.round(lines / (ms / 1000)) };
 }
@@ -35,7 +39,8 @@ export async function outputThroughHolder(lines, bytes, tag = 'none') {
   const h = start(process.execPath, [HOLDFAST_BIN, 'run', '--control', ctl, '--output', 'pipe', '--output-tag', tag, '--', process.execPath, WRITER, String(lines), String(bytes)],
     { env: { ...process.env, HOLDFAST_LOG_FORMAT: 'json', WAIT_MS: '1500' } });
   try {
-    const counted = countLines(h.stdout, lines);
+    const counted = countLines(h.stdout, lines, 'holdfast run');
+    counted.catch(() => {});
     await until(async () => (await control(ctl, 'GET', '/status')).body?.workers?.some((w) => w.state === 'ready'), { what: 'the writer ready under holdfast' });
     const before = treeCpu(h.pid)[h.pid];
     const { ms } = await counted;
