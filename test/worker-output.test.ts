@@ -37,11 +37,13 @@ it('the reader of the holder output goes away under load: no worker crashes, no 
   expect(s.generation).toBe(3);
   expect(s.restarts).toBe(0);
   expect(s.output.stdout.broken).toBe('EPIPE');
-  expect(s.output.stdout.dropped).toBeGreaterThan(report.ok); // two pino lines per request
-  expect(s.output.stderr.dropped).toBeGreaterThan(report.ok);
+  // After the close each request makes two pino lines on stdout and one line on stderr; the few written before
+  // the holder saw EPIPE count as written.
+  expect(s.output.stdout.dropped).toBeGreaterThan(report.ok);
+  expect(s.output.stderr.dropped).toBeGreaterThan(report.ok / 2);
   const metrics = (await callControl<string>(holder.control, 'GET', '/metrics')).body;
   expect(metrics).toMatch(/^holdfast_crashes_total 0$/m);
-  expect(Number(/^holdfast_output_dropped_lines_total\{stream="stdout"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(report.ok);
+  expect(Number(/^holdfast_output_dropped_lines_total\{stream="stdout"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(s.output.stdout.dropped);
   expect(holder.proc.exitCode).toBeNull();
   holder.proc.kill('SIGTERM');
   expect(await holder.exited).toEqual({ code: 0, signal: null });
