@@ -68,7 +68,7 @@ it('holdfast logs shows the lines of both generations across a reload, tagged; a
   expect(only2.out).not.toContain('[g1 ');
 
   // The holder's own output: text lines get the prefix, JSON lines a "holdfast" field and stay valid JSON.
-  await until(() => holder!.output.includes(`[g2 ${g2.pid}] handled request 1`), 5000, 'the copied stderr line');
+  await until('the copied stderr line', () => holder!.output.includes(`[g2 ${g2.pid}] handled request 1`), 5000);
   expect(holder.output).toContain(`[g1 ${g1.pid}] hello from generation 1\n`);
   const pinoLines = holder.output.split('\n').filter((l) => l.includes('"incoming request"'));
   expect(pinoLines.length).toBeGreaterThanOrEqual(2);
@@ -87,9 +87,9 @@ it('untagged (not a TTY): a pino JSON line passes through exactly as written; lo
   follow.stdout.on('data', (d) => { followed += d; });
   // logs -f may connect after any request: ask until a line it was not shown at start arrives.
   let w = await get(port);
-  await until(async () => { w = await get(port); return new RegExp(`\\[g1 ${w.pid}\\] handled request \\d+ in generation 1`).test(followed); }, 10_000, 'logs -f to show a new line');
+  await until('logs -f to show a new line', async () => { w = await get(port); return new RegExp(`\\[g1 ${w.pid}\\] handled request \\d+ in generation 1`).test(followed); }, 10_000);
   follow.kill('SIGTERM');
-  await until(() => holder!.output.includes('"request completed"'), 5000, 'the pino line');
+  await until('the pino line', () => holder!.output.includes('"request completed"'), 5000);
   const pinoLines = holder.output.split('\n').filter((l) => l.includes('"incoming request"') || l.includes('"request completed"'));
   expect(pinoLines.length).toBeGreaterThanOrEqual(2);
   for (const l of pinoLines) expect(Object.keys(JSON.parse(l))).toEqual(expect.arrayContaining(['level', 'time', 'pid', 'hostname', 'reqId', 'msg']));
