@@ -19,7 +19,9 @@ function freePort(): Promise<number> {
 
 beforeAll(async () => {
   adminPort = await freePort();
-  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--ready-timeout', '5s', '--', node, fixture('binds-admin-port.mjs'), String(adminPort)]);
+  // --no-preload: the causes as an app meets them when holdfast does not rewrite its listen() (any non-Node
+  // program, or a Node one run without the register hook).
+  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--ready-timeout', '5s', '--no-preload', '--', node, fixture('binds-admin-port.mjs'), String(adminPort)]);
   await holder.waitReady(1, 30_000);
   port = (await holder.address('http')).port;
 });
@@ -71,7 +73,7 @@ it('exits 0 before READY=1: says it ran to its end', async () => {
 });
 
 it('never sends READY=1 but serves on the held socket: says it listens and only READY=1 is missing', async () => {
-  const out = await deploy(node, fixture('never-ready.mjs'));
+  const out = await deploy(node, fixture('listens-never-ready.mjs'));
   expect(out).toContain('did not send READY=1 within 5000 ms: it waits for connections on the held socket "http" but never sent READY=1');
   const s = (await callControl<{ lastSwap: { error: { diagnosis: { cause: string; listening: unknown } } } }>(holder.control, 'GET', '/status')).body;
   expect(s.lastSwap.error.diagnosis).toMatchObject({ cause: 'never-ready', listening: [{ name: 'http', polled: true }] });

@@ -138,7 +138,7 @@ export function diagnose(f: FailureFacts): Diagnosis {
   if (f.exit?.code === 0) {
     return {
       cause: 'exited-0-before-ready', stderr,
-      summary: 'it exited with code 0 before READY=1: it ran to its end (nothing kept it serving), or it started the server in the background and returned',
+      summary: 'it ran to its end (nothing kept it serving), or it started the server in the background and returned',
       hint: 'The worker\'s process must keep serving and send READY=1 (serve() of @holdfast/http-adapter does); a wrapper script must exec the server, not start it in the background.',
     };
   }
