@@ -1,0 +1,96 @@
+// p99 latency during reloads, per phase, timed per request with undici (each request from its own start: no
+// client-side mis-timing after reconnects). A keep-alive Pool at full speed runs through `--reloads` reloads
+// (POST /reload?progress=1); each request is put in the phase its start falls in:
+//   steady   before the first reload
+//   startup  trigger → the new generation's READY=1 (`ready` line)
+//   settle   READY=1 → READY=1 + settle period (both generations accept)
+//   drain    settle over → old generation exited (`drained` line)
+//   cold     the first 500 ms after the settle period (the old one's connections move to the new worker)
+// and reports p99 per phase and over steady. Run with and without warm-up: --warmup N (runs of GET / in-process
+// before READY=1).
+//   node bench/reload-p99.mjs [--reloads N] [--warmup N] [--connections C] [--json]
+import { Agent, Pool, request } from 'undici';
+import { parseArgs } from 'node:util';
+import { installSignalCleanup, sleep, stopAll } from './lib/proc.mjs';
+import { startHoldfast } from './lib/systems.mjs';
+
+const { values: opt } = parseArgs({ options: { reloads: { type: 'string' }, warmup: { type: 'string' }, connections: { type: 'string' }, json: { type: 'boolean' } } });
+const reloads = Number(opt.reloads ?? 5);
+const warmup = Number(opt.warmup ?? 0);
+const connections = Number(opt.connections ?? 50);
+const SETTLE_MS = 300; // the holder's default --settle
+const COLD_MS = 500;
+
+installSignalCleanup();
+const sys = await startHoldfast({ warmup });
+const samples = []; // [startMs, latencyMs, ok]
+let running = true;
+const pool = new Pool(sys.url, { connections, pipelining: 1 });
+const loops = Array.from({ length: connections }, async () => {
+  while (running) {
+    const t = performance.now();
+    let ok = false;
+    try {
+      const res = await pool.request({ path: '/', method: 'GET', headersTimeout: 10_000, bodyTimeout: 10_000 });
+      await res.body.text();
+      ok = res.statusCode < 300;
+    } catch { /* counted as not ok */ }
+    samples.push([t, performance.now() - t, ok]);
+  }
+});
+
+function reload() {
+  return new Promise((resolve, reject) => {
+    const dispatcher = new Agent({ connect: { socketPath: sys.control }, headersTimeout: 0, bodyTimeout: 0 });
+    const at = { trigger: performance.now() };
+    request('http://holdfast/reload?progress=1', { method: 'POST', dispatcher }).then(async (res) => {
+      let buf = '';
+      for await (const chunk of res.body) {
+        buf += chunk;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const e = JSON.parse(buf.slice(0, i)); buf = buf.slice(i + 1);
+          at[e.event] ??= performance.now();
+          if (e.event === 'result' && !e.ok) reject(new Error(JSON.stringify(e.error)));
+        }
+      }
+      await dispatcher.close();
+      resolve(at);
+    }, reject);
+  });
+}
+
+const windows = [];
+let t0;
+try {
+  await sleep(1500);
+  t0 = performance.now();
+  await sleep(1500);
+  for (let i = 0; i < reloads; i++) { windows.push(await reload()); await sleep(700); }
+} finally {
+  running = false;
+  await Promise.all(loops);
+  await pool.close();
+  await sys.stop();
+  await stopAll();
+}
+
+const p99 = (xs) => { if (!xs.length) return null; const s = Float64Array.from(xs).sort(); return +s[Math.min(s.length - 1, Math.floor(0.99 * s.length))].toFixed(1); };
+const phases = { steady: [], startup: [], settle: [], drain: [], cold: [] };
+let failed = 0;
+for (const [t, ms, ok] of samples) {
+  if (!ok) failed++;
+  if (t >= t0 && t < windows[0].trigger) { phases.steady.push(ms); continue; }
+  for (const w of windows) {
+    const settleEnd = w.ready + SETTLE_MS;
+    if (t >= w.trigger && t < w.ready) phases.startup.push(ms);
+    else if (t >= w.ready && t < settleEnd) phases.settle.push(ms);
+    else if (t >= settleEnd && t < (w.drained ?? settleEnd)) phases.drain.push(ms);
+    if (t >= settleEnd && t < settleEnd + COLD_MS) phases.cold.push(ms);
+  }
+}
+const out = { warmup, reloads, connections, requests: samples.length, failed, p99: {}, overSteady: {}, samplesPerPhase: {} };
+for (const [k, v] of Object.entries(phases)) { out.p99[k] = p99(v); out.samplesPerPhase[k] = v.length; }
+for (const k of ['startup', 'settle', 'drain', 'cold']) out.overSteady[k] = out.p99[k] && out.p99.steady ? +(out.p99[k] / out.p99.steady).toFixed(2) : null;
+out.reloadMs = { toReady: windows.map((w) => Math.round(w.ready - w.trigger)), toResult: windows.map((w) => Math.round(w.result - w.trigger)) };
+console.log(opt.json ? JSON.stringify(out) : JSON.stringify(out, null, 1));
