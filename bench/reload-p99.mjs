@@ -51,6 +51,10 @@ function reload() {
         while ((i = buf.indexOf('\n')) >= 0) {
           const e = JSON.parse(buf.slice(0, i)); buf = buf.slice(i + 1);
           at[e.event] ??= performance.now();
+          // The client's own clock reads these lines late when its event loop is busy with the load: anchor the
+          // phases on the trigger (sent before the load's next turn) and the holder's own durations instead.
+          if (e.event === 'ready') at.readyMs = e.readyMs;
+          if (e.event === 'drained') at.drainMs ??= e.drainMs;
           if (e.event === 'result' && !e.ok) reject(new Error(JSON.stringify(e.error)));
         }
       }
@@ -82,10 +86,11 @@ for (const [t, ms, ok] of samples) {
   if (!ok) failed++;
   if (t >= t0 && t < windows[0].trigger) { phases.steady.push(ms); continue; }
   for (const w of windows) {
-    const settleEnd = w.ready + SETTLE_MS;
-    if (t >= w.trigger && t < w.ready) phases.startup.push(ms);
-    else if (t >= w.ready && t < settleEnd) phases.settle.push(ms);
-    else if (t >= settleEnd && t < (w.drained ?? settleEnd)) phases.drain.push(ms);
+    const ready = w.trigger + w.readyMs; // spawn follows the trigger within a few ms
+    const settleEnd = ready + SETTLE_MS;
+    if (t >= w.trigger && t < ready) phases.startup.push(ms);
+    else if (t >= ready && t < settleEnd) phases.settle.push(ms);
+    else if (t >= settleEnd && t < settleEnd + (w.drainMs ?? 0)) phases.drain.push(ms);
     if (t >= settleEnd && t < settleEnd + COLD_MS) phases.cold.push(ms);
   }
 }
