@@ -1,5 +1,5 @@
-// Reload latency through the control API, per phase: POST /reload?progress=1 -> `ready` line (the new generation
-// serves: spawn + start-up + warm-up) -> `result` line (settle + drain over), against the bare start-up of the same
+// Reload latency through the control API, per phase: POST /reload?progress=1 -> the new generation serves (its
+// READY=1: the `spawned` line plus the `ready` line's readyMs) -> `result` line (settle + drain over), against the bare start-up of the same
 // app (spawn to first answer, no holder), alternating. With --kill, also SIGKILL -> first answer of the replacement
 // (with the holder's current --standby setting).
 //   node bench/reload-latency.mjs [--runs N] [--app FILE] [--settle DUR] [--standby N] [--kill N] [--json]
@@ -79,8 +79,12 @@ try {
     const t0 = performance.now();
     let ready = null;
     let result = null;
+    let spawned = null;
     await control(ctl, 'POST', '/reload?progress=1', (e) => {
-      if (e.event === 'ready') ready = performance.now() - t0;
+      // Serving from READY=1: the spawn (a few ms after the trigger) plus the holder's own spawn-to-READY time. The
+      // `ready` line itself comes once the settle period is over.
+      if (e.event === 'spawned') spawned ??= performance.now() - t0;
+      if (e.event === 'ready') ready ??= spawned + e.readyMs;
       if (e.event === 'result') { result = performance.now() - t0; if (!e.ok) throw new Error(`reload failed: ${JSON.stringify(e.error)}`); }
     });
     out.toReadyMs.push(Math.round(ready));
