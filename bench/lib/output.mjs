@@ -43,7 +43,15 @@ export async function outputThroughHolder(lines, bytes, tag = 'none') {
     counted.catch(() => {});
     await until(async () => (await control(ctl, 'GET', '/status')).body?.workers?.some((w) => w.state === 'ready'), { what: 'the writer ready under holdfast' });
     const before = treeCpu(h.pid)[h.pid];
-    const { ms } = await counted;
+    // A reader slower than the writer makes the holder drop lines (it never blocks the worker): then the count
+    // of the holder's own stdout (written + dropped) says when the copy is done.
+    let t0 = 0;
+    h.stdout.once('data', () => { t0 = performance.now(); });
+    const copied = until(async () => {
+      const o = (await control(ctl, 'GET', '/status')).body?.output?.stdout;
+      return o && o.lines + o.dropped >= lines ? { ms: performance.now() - t0 } : null;
+    }, { timeoutMs: 300_000, everyMs: 50, what: 'the holder to copy every line' });
+    const { ms } = await Promise.race([counted, copied]);
     const holderCpuMs = treeCpu(h.pid)[h.pid] - before;
     const mib = (lines * bytes) / 2 ** 20;
     const status = (await control(ctl, 'GET', '/status')).body;
