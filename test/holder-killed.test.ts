@@ -1,10 +1,16 @@
 // The holder itself is SIGKILLed, even mid-swap: every worker notices (PR_SET_PDEATHSIG), drains and exits;
 // a holder started again on the same sockets and control path starts cleanly.
+import { createServer } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { alive, childrenOf, fixture, HolderProcess, reloadWith, until } from './helpers/holdfast.js';
 
 const holders: HolderProcess[] = [];
-afterEach(async () => { for (const h of holders.splice(0)) await h.stop(); });
+/** Workers a failing case may leave behind (reparented to init): never leak them past the test. */
+const workersSeen: number[] = [];
+afterEach(async () => {
+  for (const h of holders.splice(0)) await h.stop();
+  for (const pid of workersSeen.splice(0)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+});
 
 it('SIGKILL of the holder mid-swap leaves no worker behind, and a new holder takes over the same address', async () => {
   const modeEnv = { READY_DELAY_MS: '3000' };
@@ -45,4 +51,44 @@ it('a worker whose event loop is blocked still dies at the drain deadline after 
   const again = new HolderProcess(['-l', `http=tcp://127.0.0.1:${port}`, '--', process.execPath, fixture('ok-app.mjs')]);
   holders.push(again);
   await again.waitReady(1);
+});
+
+/** Whether `port` on 127.0.0.1 can be bound again (nobody holds the listening socket any more). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+// Invariant 5 in every worker state: a worker must end within the drain deadline after its holder dies, whatever
+// it was doing. The holder's --drain-timeout is short; the bounds below are generous.
+it('a worker that has not sent READY=1 yet dies after the holder is SIGKILLed, and the port is free', async () => {
+  const h = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--drain-timeout', '1500ms', '--', process.execPath, fixture('slow-ready.mjs')], { env: { READY_DELAY_MS: '600000' } });
+  holders.push(h);
+  await until('worker spawned', () => childrenOf(h.proc.pid!).length === 1, 10_000);
+  const [worker] = childrenOf(h.proc.pid!);
+  workersSeen.push(worker!);
+  const { port } = await h.address('http');
+  await until('worker starting', async () => (await h.status()).workers.some((w) => w.pid === worker && w.state !== 'ready'), 5000);
+  h.proc.kill('SIGKILL');
+  await h.exited;
+  await until('the unready worker to die', () => !alive(worker!), 15_000);
+  expect(await portFree(port)).toBe(true);
+});
+
+it('a worker killed with its holder while its start-up blocks the event loop (its own SIGTERM handler) dies, and the port is free', async () => {
+  const h = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--drain-timeout', '1500ms', '--', process.execPath, fixture('slow-start.mjs')], { env: { START_BLOCK_MS: '4000', READY_DELAY_MS: '600000' } });
+  holders.push(h);
+  await until('worker blocking in its start-up', () => /slow-start \d+: blocking/.test(h.output), 10_000);
+  const worker = Number(/slow-start (\d+): blocking/.exec(h.output)![1]);
+  workersSeen.push(worker);
+  const { port } = await h.address('http');
+  h.proc.kill('SIGKILL');
+  await h.exited;
+  // The SIGTERM (PR_SET_PDEATHSIG) reaches a handler that does not exit, before serve() ran: only the guard armed
+  // at the adapter's first import ends it.
+  await until('the worker to die', () => !alive(worker), 20_000);
+  expect(await portFree(port)).toBe(true);
 });
