@@ -3,6 +3,9 @@
  */
 import type { Socket } from 'node:net';
 
+/** serve()'s drainTimeout (ms) when not given; also the holder guard's deadline when the holder did not say. */
+export const DEFAULT_DRAIN_TIMEOUT = 30_000;
+
 /** What serve() attached: 'fastify', 'http' (node http/https server, express/koa through theirs), 'http2'
  * (http2.createServer / createSecureServer), 'net' (any other net.Server), 'dgram'. */
 export type TargetKind = 'fastify' | 'http' | 'http2' | 'net' | 'dgram';

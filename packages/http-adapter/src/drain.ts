@@ -31,6 +31,9 @@ export function register(target: Drainable, options: { drainTimeout: number; onD
   if (!installed) {
     installed = true;
     for (const sig of drainSignals()) process.on(sig, onSigterm);
+    // The holder died before anything was served (its PR_SET_PDEATHSIG SIGTERM came and went): drain now, as
+    // that SIGTERM would have; the holder guard's deadline still bounds it.
+    if (holderIsGone()) process.nextTick(onSigterm);
   }
 }
 

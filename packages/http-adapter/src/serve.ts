@@ -15,7 +15,7 @@ import { listenFds, listenFdsStatus, type ListenFd } from './listen-fds.js';
 import { DEFAULT_BACKLOG, loadNative, type FdExpectation, type FdInfo } from './native.js';
 import { attachWhenReady, autoReadyEnabled, disableAutoReady, isAttached, isReady, markAttached } from './readiness.js';
 import { isDraining, register } from './drain.js';
-import type { DrainHook, Drainable, TargetKind } from './drain-types.js';
+import { DEFAULT_DRAIN_TIMEOUT, type DrainHook, type Drainable, type TargetKind } from './drain-types.js';
 import { HttpDrain, type FastifyLike } from './http-drain.js';
 import { Http2Drain } from './http2-drain.js';
 import { resolveKeepAlive } from './keep-alive.js';
@@ -91,8 +91,6 @@ export interface Served {
   /** true when attached to an inherited fd, false when bound to the fallback address. */
   inherited: boolean;
 }
-
-const DEFAULT_DRAIN_TIMEOUT = 30_000;
 
 function isHttp2(target: unknown): target is http2.Http2Server | http2.Http2SecureServer {
   // node:http2 does not export its server classes.

@@ -17,16 +17,18 @@ Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
 
 // A detached thread that outlives a blocked JS event loop: once our parent is no longer `parent` (the holder
 // died), wait `graceMs` for the graceful drain, then SIGKILL our whole process group (the worker leads it).
+// A parent already gone starts the deadline now (and returns -ESRCH): the holder may die before the guard is
+// armed, and nobody else is left to end us.
 Napi::Value ArmParentDeathGuard(const Napi::CallbackInfo& info) {
   pid_t parent = (pid_t)IntArg(info, 0);
   int graceMs = IntArg(info, 1);
-  if (getppid() != parent) return Napi::Number::New(info.Env(), -ESRCH);
+  int gone = getppid() != parent ? -ESRCH : 0;
   std::thread([parent, graceMs]() {
     while (getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::this_thread::sleep_for(std::chrono::milliseconds(graceMs));
     kill(0, SIGKILL);
   }).detach();
-  return Napi::Number::New(info.Env(), 0);
+  return Napi::Number::New(info.Env(), gone);
 }
 
 }  // namespace holdfast

@@ -104,7 +104,7 @@ export interface NativeBinding {
   notifySend(addr: Buffer, payload: Buffer, fds: number[], nonblocking?: boolean): 0 | RawFailure;
   /** waitpid(pid, WNOHANG): pid when reaped, 0 while it runs, -errno. */
   reapChild(pid: number): number;
-  /** Start the parent-death guard thread; 0, or -ESRCH if the parent is already gone. */
+  /** Start the parent-death guard thread; 0, or -ESRCH if the parent is already gone (the deadline then runs from now). */
   armParentDeathGuard(parentPid: number, graceMs: number): number;
   /** prctl(PR_SET_CHILD_SUBREAPER, on). */
   setChildSubreaper(on: boolean): number;

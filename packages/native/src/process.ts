@@ -28,8 +28,8 @@ export function setChildSubreaper(on: boolean): void {
  * Guard a worker against outliving its holder, even with a blocked event loop: a native thread polls getppid(2)
  * every 100 ms; once the parent is no longer `parentPid` it waits `graceMs` (the drain deadline) and then SIGKILLs
  * the caller's whole process group (the worker leads its group). PR_SET_PDEATHSIG's SIGTERM starts the graceful
- * drain; this is the deadline nobody else is left to enforce.
- * @returns false if the parent is already gone (the caller should drain now).
+ * drain; this is the deadline nobody else is left to enforce. A parent already gone starts the deadline at once.
+ * @returns false if the parent was already gone (the deadline runs from now; the caller should drain now).
  */
 export function armParentDeathGuard(parentPid: number, graceMs: number): boolean {
   return native.armParentDeathGuard(parentPid, Math.max(0, Math.min(graceMs, 2 ** 31 - 1))) === 0;
