@@ -92,3 +92,17 @@ it('a worker killed with its holder while its start-up blocks the event loop (it
   await until('the worker to die', () => !alive(worker), 20_000);
   expect(await portFree(port)).toBe(true);
 });
+
+it('a worker whose holder died before the worker loaded the adapter (a shell that ignores SIGTERM and execs node) drains at once and dies', async () => {
+  const h = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--drain-timeout', '1500ms', '--', 'sh', '-c', `trap '' TERM; echo "wrapper $$: waiting" >&2; sleep 2; exec ${process.execPath} ${fixture('slow-ready.mjs')}`], { env: { READY_DELAY_MS: '600000' } });
+  holders.push(h);
+  await until('the shell started', () => /wrapper \d+: waiting/.test(h.output), 10_000);
+  const worker = Number(/wrapper (\d+): waiting/.exec(h.output)![1]);
+  workersSeen.push(worker);
+  const { port } = await h.address('http');
+  h.proc.kill('SIGKILL');
+  await h.exited;
+  // PR_SET_PDEATHSIG's SIGTERM was ignored; node (the same pid, exec'd) finds its holder already dead.
+  await until('the worker to die', () => !alive(worker), 20_000);
+  expect(await portFree(port)).toBe(true);
+});
