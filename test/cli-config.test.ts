@@ -43,7 +43,7 @@ describe('config validation', () => {
       [/"reloadStrategy" must be one of rolling, all-at-once; got "canary"/]],
     ['a bad watchdog duration', { 'holdfast.config.json': { command: ['node', 'x.mjs'], watchdog: 'often' } },
       [/"watchdog" must be a duration like 10s, or 0 to disable; got "often"/]],
-    ['invalid JSON', { 'holdfast.config.json': '{ "command": [ }' }, [/holdfast\.config\.json is not valid JSON/]],
+    ['invalid JSON', { 'holdfast.config.json': '{ "command": [ }' }, [/holdfast\.config\.json is not valid JSON/, /hint: Fix .*holdfast\.config\.json at line 1, column 16 \(ValueExpected\)/]],
     ['no command anywhere', { 'holdfast.config.json': { listen: { http: 'tcp://127.0.0.1:0' } } }, [/no command: give it after --/]],
   ];
   for (const [what, files, patterns] of cases) {

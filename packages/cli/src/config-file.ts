@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { HoldfastError } from '@holdfast/core/client';
 
@@ -27,8 +28,27 @@ export function readJson(path: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${where} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    const at = jsonErrorAt(text);
+    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${where} is not valid JSON: ${(err as Error).message}`, {
+      cause: err,
+      hint: `Fix ${where} at ${at}: JSON has no comments and no trailing commas, and quotes every key and string with "double quotes".`,
+    });
   }
+}
+
+/**
+ * Where the first JSON error in `text` is, as "line L, column C" (1-based, UTF-16 columns), found by jsonc-parser in
+ * strict JSON mode (V8's message has no position for every error, e.g. "Unexpected token"). Loaded only on this
+ * failure path, so reading a valid file loads nothing but node:fs.
+ */
+export function jsonErrorAt(text: string): string {
+  const jsonc = createRequire(import.meta.url)('jsonc-parser') as typeof import('jsonc-parser');
+  const errors: import('jsonc-parser').ParseError[] = [];
+  jsonc.parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const offset = errors[0]?.offset ?? text.length;
+  const before = text.slice(0, offset).split('\n');
+  const where = `line ${before.length}, column ${before[before.length - 1].length + 1}`;
+  return errors[0] ? `${where} (${jsonc.printParseErrorCode(errors[0].error)})` : where;
 }
 
 /**

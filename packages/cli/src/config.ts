@@ -84,8 +84,8 @@ const OUTPUT_TAGS = ['auto', 'prefix', 'none'] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** Keys of the config file and what each expects (also the error text). */
-const KEYS = {
+/** Keys of the config file and what each expects (also the error text; docs/config.md lists them, test/docs-sync.test.ts checks). */
+export const CONFIG_KEYS = {
   listen: 'an object of NAME: SPEC, e.g. {"http": "tcp://127.0.0.1:3000"}',
   command: 'a non-empty array of strings, e.g. ["node", "server.mjs"]',
   cwd: 'a directory path (relative to the config file)',
@@ -109,7 +109,7 @@ const KEYS = {
   outputTag: 'one of auto, prefix, none',
   outputTimestamps: 'true or false',
 } as const;
-const DEV_KEYS = {
+export const DEV_KEYS = {
   watch: 'an array of paths to watch (relative to the config file)',
   ignore: 'an array of glob patterns, e.g. ["**/*.test.ts"]',
   ext: 'an array of file extensions whose changes reload, e.g. ["js", "ts", "graphql"], or ["*"] for any file',
@@ -185,7 +185,7 @@ export function validateConfig(raw: unknown, where: string, baseDir: string): Fi
   for (const [key, value] of Object.entries(raw)) {
     switch (key) {
       case 'listen': {
-        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(where, key, value, KEYS.listen);
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(where, key, value, CONFIG_KEYS.listen);
         out.listen = Object.entries(value).map(([name, spec]) => {
           if (typeof spec !== 'string') throw bad(where, `listen.${name}`, spec, 'a socket spec string like "tcp://127.0.0.1:3000"');
           try {
@@ -197,25 +197,25 @@ export function validateConfig(raw: unknown, where: string, baseDir: string): Fi
         break;
       }
       case 'command':
-        if (!isStringArray(value) || value.length === 0 || value[0] === '') throw bad(where, key, value, KEYS.command);
+        if (!isStringArray(value) || value.length === 0 || value[0] === '') throw bad(where, key, value, CONFIG_KEYS.command);
         out.command = value;
         break;
       case 'cwd':
       case 'control':
-        if (typeof value !== 'string' || value === '') throw bad(where, key, value, KEYS[key]);
+        if (typeof value !== 'string' || value === '') throw bad(where, key, value, CONFIG_KEYS[key]);
         out[key] = resolve(baseDir, value);
         break;
       case 'readyTimeout':
       case 'drainTimeout':
-        if (typeof value !== 'string' && typeof value !== 'number') throw bad(where, key, value, KEYS[key]);
-        try { out[key === 'readyTimeout' ? 'readyTimeoutMs' : 'drainTimeoutMs'] = parseDuration(value, key, key === 'readyTimeout' ? 1 : 0); } catch { throw bad(where, key, value, KEYS[key]); }
+        if (typeof value !== 'string' && typeof value !== 'number') throw bad(where, key, value, CONFIG_KEYS[key]);
+        try { out[key === 'readyTimeout' ? 'readyTimeoutMs' : 'drainTimeoutMs'] = parseDuration(value, key, key === 'readyTimeout' ? 1 : 0); } catch { throw bad(where, key, value, CONFIG_KEYS[key]); }
         break;
       case 'logLevel':
-        if (typeof value !== 'string' || !LOG_LEVELS.includes(value)) throw bad(where, key, value, KEYS.logLevel);
+        if (typeof value !== 'string' || !LOG_LEVELS.includes(value)) throw bad(where, key, value, CONFIG_KEYS.logLevel);
         out.logLevel = value;
         break;
       case 'dev': {
-        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(where, key, value, KEYS.dev);
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(where, key, value, CONFIG_KEYS.dev);
         for (const [dk, dv] of Object.entries(value)) {
           if (dk === 'watch' || dk === 'ignore' || dk === 'ext') {
             if (!isStringArray(dv)) throw bad(where, `dev.${dk}`, dv, DEV_KEYS[dk]);
@@ -232,34 +232,34 @@ export function validateConfig(raw: unknown, where: string, baseDir: string): Fi
       case 'workers':
       case 'maxExtra':
       case 'maxRestarts':
-        if (typeof value !== 'number' && !(key === 'workers' && value === 'max')) throw bad(where, key, value, KEYS[key]);
-        try { out[key] = parseCount(value, key, INT_LIMITS[key]); } catch { throw bad(where, key, value, KEYS[key]); }
+        if (typeof value !== 'number' && !(key === 'workers' && value === 'max')) throw bad(where, key, value, CONFIG_KEYS[key]);
+        try { out[key] = parseCount(value, key, INT_LIMITS[key]); } catch { throw bad(where, key, value, CONFIG_KEYS[key]); }
         break;
       case 'reloadStrategy':
-        if (value !== 'rolling' && value !== 'all-at-once') throw bad(where, key, value, KEYS[key]);
+        if (value !== 'rolling' && value !== 'all-at-once') throw bad(where, key, value, CONFIG_KEYS[key]);
         out.reloadStrategy = value;
         break;
       case 'settle':
       case 'watchdog':
-        if (typeof value !== 'string' && typeof value !== 'number') throw bad(where, key, value, KEYS[key]);
-        try { out[key === 'settle' ? 'settleMs' : 'watchdogMs'] = parseDuration(value, key); } catch { throw bad(where, key, value, KEYS[key]); }
+        if (typeof value !== 'string' && typeof value !== 'number') throw bad(where, key, value, CONFIG_KEYS[key]);
+        try { out[key === 'settle' ? 'settleMs' : 'watchdogMs'] = parseDuration(value, key); } catch { throw bad(where, key, value, CONFIG_KEYS[key]); }
         break;
       case 'preload':
       case 'waitReady':
       case 'strict':
-        if (typeof value !== 'boolean') throw bad(where, key, value, KEYS[key]);
+        if (typeof value !== 'boolean') throw bad(where, key, value, CONFIG_KEYS[key]);
         out[key] = value;
         break;
       case 'output':
-        if (!OUTPUT_MODES.includes(value as 'pipe')) throw bad(where, key, value, KEYS[key]);
+        if (!OUTPUT_MODES.includes(value as 'pipe')) throw bad(where, key, value, CONFIG_KEYS[key]);
         out.output = value as 'pipe' | 'inherit';
         break;
       case 'outputTag':
-        if (!OUTPUT_TAGS.includes(value as 'auto')) throw bad(where, key, value, KEYS[key]);
+        if (!OUTPUT_TAGS.includes(value as 'auto')) throw bad(where, key, value, CONFIG_KEYS[key]);
         out.outputTag = value as OutputTagSetting;
         break;
       case 'outputTimestamps':
-        if (typeof value !== 'boolean') throw bad(where, key, value, KEYS[key]);
+        if (typeof value !== 'boolean') throw bad(where, key, value, CONFIG_KEYS[key]);
         out.outputTimestamps = value;
         break;
       case '$schema':
@@ -271,7 +271,7 @@ export function validateConfig(raw: unknown, where: string, baseDir: string): Fi
         validateSwapsKey(key, value, out, (expected) => bad(where, key, value, expected));
         break;
       default:
-        throw unknownKey(where, key, value, Object.keys(KEYS));
+        throw unknownKey(where, key, value, Object.keys(CONFIG_KEYS));
     }
   }
   return out;

@@ -7,11 +7,24 @@ import { controlPathFor, type ControlFlags } from './control-target.js';
 interface StatusBody {
   state: string; ready?: boolean; generation: number; restarts: number; holderPid: number; controlPath: string;
   failures?: number; maxFailures?: number;
-  workers: { pid: number; generation: number; state: string; uptimeMs: number; readyMs: number | null; status: string | null }[];
+  workers: StatusWorker[];
   sockets: { name: string; spec: string; bound: string }[];
   launch?: { command: string; args: string[]; cwd: string };
   lastSwap?: { ok: boolean; kind?: 'start' | 'reload' | 'restart'; generation: number; error?: { message: string } } | null;
   warnings?: string[];
+}
+
+interface StatusWorker {
+  pid: number; generation: number; state: string; uptimeMs: number; readyMs: number | null; status: string | null; standby?: boolean;
+}
+
+/**
+ * Whether a worker serves: ready and accepting (a warm standby does not accept). Every such worker's generation gets
+ * the `*`: after a crash restart with --workers 2, the surviving worker of the older generation serves beside the
+ * newer one.
+ */
+export function isServing(w: Pick<StatusWorker, 'state' | 'standby'>): boolean {
+  return w.state === 'ready' && !w.standby;
 }
 
 /** 3.2s, 4m 05s, 2h 03m, 1d 04h. */
@@ -69,7 +82,7 @@ export async function statusCommand(flags: ControlFlags & { json?: boolean; chec
   const sockets = b.sockets.map((s) => `${s.name} ${s.bound}`).join('\n') || '-';
   if (b.workers.length === 0) rows.push([b.state, '-', '-', '-', '-', String(b.restarts), '-', sockets]);
   for (const [i, w] of b.workers.entries()) {
-    const serving = w.generation === b.generation ? ' *' : '';
+    const serving = isServing(w) ? ' *' : '';
     rows.push([i === 0 ? b.state : '', `${w.generation}${serving}`, String(w.pid), w.state, formatUptime(w.uptimeMs),
       i === 0 ? String(b.restarts) : '', w.status ?? '', i === 0 ? sockets : '']);
   }
@@ -78,7 +91,7 @@ export async function statusCommand(flags: ControlFlags & { json?: boolean; chec
   const last = lastSwapLine(b);
   if (last) lines.push(last);
   for (const w of b.warnings ?? []) lines.push(`warning: ${w}`);
-  lines.push(`holder pid ${b.holderPid}, control ${b.controlPath}   (* = serving generation)`);
+  lines.push(`holder pid ${b.holderPid}, control ${b.controlPath}   (* = serving)`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.OK;
 }

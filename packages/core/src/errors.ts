@@ -66,8 +66,8 @@ export const CORE_ERRORS = defineErrors({
     hint: 'Check the --env-file path (relative paths are resolved from where holdfast was started) and that the holder\'s user can read it; a reload with a bad env file leaves the running generation serving.',
   },
   ERR_HOLDFAST_METRICS_DISABLED: {
-    message: 'metrics are not enabled', exitCode: 1, httpStatus: 404,
-    hint: 'Start the holder with --metrics (or "metrics": true in the config file) to serve GET /metrics.',
+    message: 'this control API serves no metrics', exitCode: 1, httpStatus: 404,
+    hint: 'A holdfast holder always serves GET /metrics (holdfast metrics, or --health ADDR for plain HTTP); a program embedding startControlServer must pass a metrics() function in its ControlTarget.',
   },
   ERR_HOLDFAST_INTERNAL: {
     message: 'internal error', exitCode: 1, httpStatus: 500,
