@@ -12,7 +12,7 @@ import { appSaidReady, claim, hasClaims, initClaims } from './hook-claim.js';
 import { hookSettings, type HookSettings } from './hook-env.js';
 import { adoption, heldAddress, matchHeld, peekHeld, type HeldSocket, type Wanted } from './hook-held.js';
 import { deferAppSignalHandlers } from './hook-signals.js';
-import { disableAutoReady } from './readiness.js';
+import { disableAutoReady, ready } from './readiness.js';
 import { ENV, loadNative, SD_LISTEN_FDS_START } from './native.js';
 
 function describe(want: Wanted): string {
@@ -112,6 +112,10 @@ export function install(env: NodeJS.ProcessEnv = process.env): void {
   if (settings.waitReady) {
     disableAutoReady();
     installWaitReady(settings, mode);
+  } else if (!env[ENV.LISTEN_FDS]) {
+    // The holder holds no socket (holdfast run without -l, or "listen": {}): nothing to claim means every held
+    // socket is claimed, so this generation is ready at once (sd_notify(3) READY=1); the app binds its own ports.
+    ready();
   }
 }
 
