@@ -23,6 +23,17 @@ export interface GenerationEnvInfo {
   keys: string[];
 }
 
+/** A crash restart's way out when an env file cannot be read (GenerationEnv.for). */
+export interface EnvFallback {
+  /** The generation the slot ran: its environment is reused. */
+  generation: number;
+  /** Called with the ERR_HOLDFAST_ENV_FILE error when the fallback is taken (to log a warning naming the file). */
+  onFallback: (err: HoldfastError) => void;
+}
+
+/** Environments of generations with no live worker left that are still remembered (crash-restart fallback). */
+const KEPT_GENERATIONS = 4;
+
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -82,12 +93,26 @@ export class GenerationEnv {
 
   /**
    * The environment of `generation` (workerEnv adds the protocol variables on top).
-   * @throws HoldfastError ERR_HOLDFAST_ENV_FILE when a file cannot be read: that generation fails to start, and a
-   *   reload rolls back (the running generation keeps its environment).
+   * @param fallback a crash restart: when a file cannot be read, reuse the environment `fallback.generation` was
+   *   started with (if remembered) and call `onFallback` with the error, instead of failing.
+   * @throws HoldfastError ERR_HOLDFAST_ENV_FILE when a file cannot be read (and no fallback applies): that
+   *   generation fails to start, and a reload rolls back (the running generation keeps its environment).
    */
-  for(generation: number, deploy: EnvLayer = {}): NodeJS.ProcessEnv {
+  for(generation: number, deploy: EnvLayer = {}, fallback?: EnvFallback): NodeJS.ProcessEnv {
     const hit = this.seen.get(generation);
     if (hit) return hit.env;
+    try {
+      return this.read(generation, deploy);
+    } catch (err) {
+      const prev = fallback && this.seen.get(fallback.generation);
+      if (!prev || !(err instanceof HoldfastError) || err.code !== 'ERR_HOLDFAST_ENV_FILE') throw err;
+      fallback.onFallback(err);
+      this.seen.set(generation, { env: prev.env, info: { ...prev.info, generation } });
+      return prev.env;
+    }
+  }
+
+  private read(generation: number, deploy: EnvLayer): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...this.base };
     const keys = new Set<string>();
     const files: string[] = [];
@@ -107,10 +132,14 @@ export class GenerationEnv {
     for (const f of [...(this.holder.files ?? []), ...(deploy.files ?? [])]) readEnvFile(f);
   }
 
-  /** What each of `generations` got; forgets every other generation (they have no live worker left). */
+  /**
+   * What each of `generations` got. Forgets other generations beyond the newest {@link KEPT_GENERATIONS} (a crash
+   * restart may still fall back to the environment of a generation whose last worker just died).
+   */
   describe(generations: Iterable<number>): GenerationEnvInfo[] {
     const live = new Set(generations);
-    for (const g of this.seen.keys()) if (!live.has(g)) this.seen.delete(g);
-    return [...this.seen.values()].map((s) => s.info).sort((a, b) => a.generation - b.generation);
+    const dead = [...this.seen.keys()].filter((g) => !live.has(g)).sort((a, b) => b - a);
+    for (const g of dead.slice(KEPT_GENERATIONS)) this.seen.delete(g);
+    return [...this.seen.values()].filter((s) => live.has(s.info.generation)).map((s) => s.info).sort((a, b) => a.generation - b.generation);
   }
 }

@@ -169,7 +169,9 @@ export class Holder {
     this.output = new WorkerOutput(opts.output ?? DEFAULT_OUTPUT);
     this.supervisor = new Supervisor({
       command: opts.command, args: opts.args, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, sockets,
-      envFor: (generation, launch) => this.env.for(generation, { files: launch.envFiles, vars: launch.envVars }), killSignal: opts.killSignal,
+      envFor: (generation, launch, crashRestartOf) => this.env.for(generation, { files: launch.envFiles, vars: launch.envVars },
+        crashRestartOf === undefined ? undefined : { generation: crashRestartOf, onFallback: (err) => log.warn({ generation, from: crashRestartOf },
+          `crash restart: ${err.message}; generation ${generation} starts with the environment generation ${crashRestartOf} was started with (a reload reads the file again and fails until it is back)`) }), killSignal: opts.killSignal,
       readyTimeoutMs: opts.readyTimeoutMs ?? 30_000, drainTimeoutMs: opts.drainTimeoutMs ?? 30_000,
       backoff: opts.backoff, maxFailures: opts.maxFailures,
       workers: opts.workers, reloadStrategy: opts.reloadStrategy, maxExtra: opts.maxExtra,

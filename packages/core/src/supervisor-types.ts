@@ -67,8 +67,11 @@ export interface SupervisorOptions extends LaunchSpec {
   backoff?: BackoffOptions;
   /** Consecutive failed starts/crashes before the service is marked failed and automatic restarts stop. Default 10. */
   maxFailures?: number;
-  /** The base environment of each generation instead of `env` (env-files.ts GenerationEnv); may throw to fail the start. */
-  envFor?: (generation: number, launch: LaunchSpec) => NodeJS.ProcessEnv;
+  /**
+   * The base environment of each generation instead of `env` (env-files.ts GenerationEnv); may throw to fail the
+   * start. `crashRestartOf`: set for a crash restart, the generation the slot ran (whose environment it may reuse).
+   */
+  envFor?: (generation: number, launch: LaunchSpec, crashRestartOf?: number) => NodeJS.ProcessEnv;
   /** The signal that asks a worker to drain (`--kill-signal`). Default SIGTERM. */
   killSignal?: NodeJS.Signals;
   /** Preload the adapter's register hook into Node commands (preload.ts); undefined = never. */

@@ -31,6 +31,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private generation = 0;
   private readonly slots: (Worker | null)[];
   private readonly slotRestarts: number[];
+  /** Per slot: the generation last installed in it (a crash restart falls back to its environment). */
+  private readonly slotGeneration: number[] = [];
   private readonly pool: WorkerPool;
   private readonly queue: SwapQueue<SwapResult>;
   private readonly policy: RestartPolicy;
@@ -124,15 +126,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * batch is killed and the slots keep what they had.
    */
   private async startBatch(slots: number[], generation: number, launch: LaunchSpec,
-    onReady: (fresh: Worker[], readyMs: number, replacing: Worker[]) => void = () => {}): Promise<{ workers: Worker[]; readyMs: number; replaced: Worker[] }> {
+    onReady: (fresh: Worker[], readyMs: number, replacing: Worker[]) => void = () => {}, crashRestart = false): Promise<{ workers: Worker[]; readyMs: number; replaced: Worker[] }> {
     await this.pool.capacity(slots.length, this.size + this.maxExtra + this.standbys.size);
     if (this.stoppingOrStopped()) throw new HoldfastError('ERR_HOLDFAST_STOPPING', 'the holder is stopping');
     const fresh: Worker[] = [];
     try {
-      for (const s of slots) fresh.push(this.pool.spawn(generation, launch, s, this.slotRestarts[s]));
+      for (const s of slots) fresh.push(this.pool.spawn(generation, launch, s, this.slotRestarts[s], crashRestart ? { envOf: this.slotGeneration[s] } : {}));
     } catch (err) {
       await Promise.all(fresh.map((w) => w.kill()));
-      throw new HoldfastError('ERR_HOLDFAST_WORKER_EXITED', `generation ${generation} could not be spawned: ${(err as Error).message}`, { cause: err });
+      // Nothing ran, so a cause of our own (an env file that cannot be read) keeps its code and hint.
+      const code = err instanceof HoldfastError ? err.code : 'ERR_HOLDFAST_WORKER_EXITED';
+      throw new HoldfastError(code, `generation ${generation} could not be spawned: ${(err as Error).message}`, { cause: err });
     }
     const rethrow = async (outcomes: PromiseSettledResult<unknown>[]) => {
       const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
@@ -155,6 +159,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     fresh.forEach((w, i) => {
       const old = this.slots[slots[i]];
       this.slots[slots[i]] = w;
+      this.slotGeneration[slots[i]] = generation;
       if (old && !old.exitInfo) replaced.push(old);
     });
     this.log.info({ generation, pids: fresh.map((w) => w.pid), readyMs: Math.round(readyMs) }, `ready in ${Math.round(readyMs)} ms`);
@@ -195,7 +200,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
             generation, pids: [...started, ...fresh].map((w) => w.pid), readyMs: Math.max(readyMs, ms),
             replacedPids: [...replaced, ...replacing].map((w) => w.pid),
           });
-        });
+        }, kind === 'restart');
         started.push(...r.workers);
         replaced.push(...r.replaced);
         changed.push(...batch);
@@ -239,7 +244,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (serving.length > 0 && (kind === 'reload' || kind === 'recycle')) {
       this.log.error(f, `${kind} failed: ${why}; rolled back: generation ${Math.max(...serving.map((w) => w.generation))} keeps serving`);
     } else {
-      this.log.error(f, serving.length ? `restart failed: ${why}` : `start failed: ${why}; nothing is serving (connections wait in the accept queue)`);
+      this.log.error(f, serving.length ? `restart failed: ${why}` : `start failed: ${why}; nothing is serving${this.opts.sockets.length ? ' (connections wait in the accept queue)' : ''}`);
       this.policy.startFailed();
       if (!this.stoppingOrStopped()) this.scheduleRestart();
     }

@@ -52,13 +52,15 @@ export class WorkerPool {
   /**
    * Spawn one worker of `generation` in `slot` on `launch`, with the sockets at fds 3.. and its environment.
    * @param restarts crash restarts of the slot so far (for status).
-   * @param role `standby: true` starts a warm standby (HOLDFAST_STANDBY=1: ready but not accepting until promoted).
+   * @param role `standby: true` starts a warm standby (HOLDFAST_STANDBY=1: ready but not accepting until promoted);
+   *   `envOf`: a crash restart of a slot last running that generation (its environment is the fallback when an env
+   *   file cannot be read).
    * @throws whatever ProcessHost.spawn throws (the caller kills the rest of its batch).
    */
-  spawn(generation: number, launch: LaunchSpec, slot: number, restarts: number, role: { standby?: boolean } = {}): Worker {
+  spawn(generation: number, launch: LaunchSpec, slot: number, restarts: number, role: { standby?: boolean; envOf?: number } = {}): Worker {
     const { sockets, watchdogMs } = this.opts;
     let env = workerEnv({
-      base: this.opts.envFor?.(generation, launch) ?? this.opts.env, killSignal: this.opts.killSignal,
+      base: this.opts.envFor?.(generation, launch, role.envOf) ?? this.opts.env, killSignal: this.opts.killSignal,
       socketNames: sockets.map((s) => s.name), socketBacklogs: sockets.map(backlogOf),
       notifySocket: this.notify.path, generation, slot, drainTimeoutMs: this.opts.drainTimeoutMs, watchdogMs, standby: role.standby,
     });
