@@ -18,8 +18,8 @@ export const CORE_ERRORS = defineErrors({
     hint: 'Run the command with --help to see the accepted options and values.',
   },
   ERR_HOLDFAST_DUPLICATE_SOCKET: {
-    message: 'a socket name is given twice', exitCode: USAGE,
-    hint: 'Give every --listen a distinct NAME (it becomes the LISTEN_FDNAMES entry).',
+    message: 'a socket name or address is given twice', exitCode: USAGE,
+    hint: 'Give every --listen a distinct NAME (it becomes the LISTEN_FDNAMES entry) and a distinct address (one held socket per address; a worker may serve one socket under one name only).',
   },
   ERR_HOLDFAST_SOCKET_OPEN: {
     message: 'a socket could not be opened', exitCode: SOCKET,

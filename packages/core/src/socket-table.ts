@@ -139,6 +139,25 @@ function describeInherited(s: SocketSpec, fd: number): string {
 }
 
 /**
+ * The address a spec binds, normalised (kind, socket type, numeric host, port; or the path), so that two specs
+ * naming it differently compare equal; undefined when the kernel picks it (port 0) or it is not an address (netlink).
+ */
+export function addressKey(s: SocketSpec): string | undefined {
+  if (s.kind !== 'socket') return s.path === undefined ? undefined : `${s.kind}:${s.path}`;
+  const o = s.open;
+  if (!o) return undefined;
+  if (o.family === 'unix') return o.path === undefined ? undefined : `unix-${o.type}:${o.path}`;
+  if (o.family !== 'inet' && o.family !== 'inet6') return undefined;
+  if (!o.port || o.host === undefined) return undefined;
+  let host = o.host.toLowerCase();
+  if (o.family === 'inet6') {
+    try { host = new URL(`http://[${host}]/`).hostname; } catch { host = `[${host}]`; }
+  }
+  const scheme = o.type === 'stream' ? 'tcp' : o.type === 'dgram' ? 'udp' : o.type;
+  return `${scheme}://${host}:${o.port}`;
+}
+
+/**
  * Open every socket once (Invariant 1: the holder keeps these fds for its whole life; workers get copies).
  * `inherited` maps socket names to fds this process was given (LISTEN_FDS from systemd, its fd store or
  * systemd-socket-activate): those are adopted instead of opened, after checking they are what the spec says.
@@ -152,9 +171,17 @@ export async function openSockets(specs: SocketSpec[], inherited?: ReadonlyMap<s
   const fromEnv = inherited === undefined;
   inherited ??= inheritedByName();
   const seen = new Set<string>();
+  const byAddress = new Map<string, SocketSpec>();
   for (const s of specs) {
     if (seen.has(s.name)) throw new HoldfastError('ERR_HOLDFAST_DUPLICATE_SOCKET', `socket name "${s.name}" is given twice`);
     seen.add(s.name);
+    const key = addressKey(s);
+    const first = key === undefined ? undefined : byAddress.get(key);
+    if (first) {
+      throw new HoldfastError('ERR_HOLDFAST_DUPLICATE_SOCKET',
+        `--listen ${first.name}=${first.spec} and --listen ${s.name}=${s.spec} are the same address (${key}): the holder would bind it twice; keep one NAME for it`);
+    }
+    if (key !== undefined) byAddress.set(key, s);
   }
   for (const s of specs) {
     const fd = inherited.get(s.name);
