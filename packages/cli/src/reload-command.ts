@@ -76,7 +76,9 @@ export async function reloadCommand(flags: ReloadFlags, command: string[] = []):
     err(`reload interrupted: ${e.message}`);
     return EXIT.FAILED;
   }
-  err(`reload failed, rolled back: ${e?.message ?? 'no result from the holder'}${stderrBlock(e?.diagnosis?.stderr)}${e?.hint ? `\nhint: ${e.hint}` : ''}`);
+  // No generation in the result: the holder refused the deploy before starting anything, so nothing was rolled back.
+  const what = typeof r?.generation === 'number' ? 'reload failed, rolled back' : 'reload refused, nothing was started (the running generation keeps serving)';
+  err(`${what}: ${e?.message ?? 'no result from the holder'}${stderrBlock(e?.diagnosis?.stderr)}${e?.hint ? `\nhint: ${e.hint}` : ''}`);
   // The documented exit codes hold for reload too (4 for a deploy whose command does not exist); a rollback is 1.
   return exitCodeFor(e?.code);
 }

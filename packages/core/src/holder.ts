@@ -274,8 +274,10 @@ export class Holder {
     }
     if (launch.command !== undefined || launch.cwd !== undefined) {
       const next = { ...this.supervisor.launchSpec, ...launch };
-      if (!statSync(next.cwd, { throwIfNoEntry: false })?.isDirectory()) {
-        throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `cannot deploy ${next.cwd}: it is not a directory`);
+      const dir = statSync(next.cwd, { throwIfNoEntry: false });
+      if (!dir?.isDirectory()) {
+        throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `cannot deploy ${next.cwd}: ${dir ? 'it is not a directory' : 'the directory does not exist'}`,
+          { hint: 'Pass --cwd a directory that exists where the holder runs (relative to the holder\'s own directory); nothing was started and the running generation keeps serving.' });
       }
       resolveCommand(next.command, next.cwd, this.opts.env ?? process.env);
     }

@@ -241,6 +241,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // One line says what failed, why and the fix; the worker's own stderr lines are already in the output above.
     const f = { generation: result.generation, kind, code: result.error.code, hint: result.error.hint };
     const why = result.error.message;
+    if (this.stoppingOrStopped()) {
+      // Stopped on request while this generation was starting: its end is part of the stop, not a failed start.
+      this.log.info({ generation: result.generation, kind }, `generation ${result.generation} stopped before READY=1 (the holder is stopping): ${why}`);
+      this.emit('swap', result);
+      return result;
+    }
     if (serving.length > 0 && (kind === 'reload' || kind === 'recycle')) {
       this.log.error(f, `${kind} failed: ${why}; rolled back: generation ${Math.max(...serving.map((w) => w.generation))} keeps serving`);
     } else {
