@@ -11,7 +11,7 @@ it('run with no -l and an app binding its own port: 2 warnings (no socket held, 
   const h = new HolderProcess(['--', 'node', fixture('binds-own-port.mjs')]);
   holders.push(h);
   await h.waitReady();
-  expect(h.output).toMatch(/"level":40,.*"msg":"no socket is held \(no --listen\)/);
+  expect(h.output).toMatch(/"level":"warn",.*"msg":"no socket is held \(no --listen\)/);
   const s = await until('both warnings', async () => { const x = (await h.status()) as unknown as Warned; return x.warnings.length === 2 && x; }, 10_000);
   expect(s.warnings[0]).toMatch(/^no socket is held \(no --listen\): the workers bind their own ports/);
   expect(s.warnings[1]).toMatch(new RegExp(`^worker pid ${s.workers[0].pid} listens on tcp://127\\.0\\.0\\.1:\\d+ itself instead of a held socket`));
