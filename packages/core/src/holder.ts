@@ -10,8 +10,7 @@ import { realProcessHost, type ProcessHost } from './process-host.js';
 import { NotifyHub } from './readiness.js';
 import { closeSockets, openSockets, type HeldSocket } from './socket-table.js';
 import type { SocketSpec } from './socket-spec.js';
-import { Supervisor, type BatchReady, type LaunchSpec, type ReloadStrategy, type SupervisorStatus, type SwapResult } from './supervisor.js';
-import type { BackoffOptions } from './restart-policy.js';
+import { Supervisor, type BatchReady, type LaunchSpec, type SupervisorOptions, type SupervisorStatus, type SwapResult } from './supervisor.js';
 import type { DrainOutcome } from './worker.js';
 import { ownListeners, processTree, socketInodeOfFd } from './proc-sockets.js';
 import { createMetrics, type HolderMetrics } from './metrics.js';
@@ -46,8 +45,13 @@ async function openSocketsRetrying(specs: SocketSpec[], retryMs: number, log: Lo
 
 const DEFAULT_OUTPUT: WorkerOutputOptions = { mode: 'pipe', tag: 'none', timestamps: false };
 
-/** Everything `holdfast run` configures. Durations in milliseconds. */
-export interface HolderOptions {
+/**
+ * Everything `holdfast run` configures. Durations in milliseconds. The supervisor's own settings (workers,
+ * reloadStrategy, maxExtra, settleMs, standby, watchdogMs, backoff, maxFailures) are documented, with their
+ * defaults, on SupervisorOptions.
+ */
+export interface HolderOptions extends Pick<SupervisorOptions,
+  'workers' | 'reloadStrategy' | 'maxExtra' | 'settleMs' | 'standby' | 'watchdogMs' | 'backoff' | 'maxFailures'> {
   sockets: SocketSpec[];
   command: string;
   args: string[];
@@ -59,21 +63,6 @@ export interface HolderOptions {
   readyTimeoutMs?: number;
   /** Default 30000 ms. */
   drainTimeoutMs?: number;
-  backoff?: BackoffOptions;
-  /** Consecutive failed starts/crashes before the service is marked failed. Default 10. */
-  maxFailures?: number;
-  /** Worker processes sharing the sockets. Default 1. */
-  workers?: number;
-  /** How a reload replaces N workers. Default 'rolling'. */
-  reloadStrategy?: ReloadStrategy;
-  /** Extra processes allowed beyond `workers` during swaps, starting and draining ones included. */
-  maxExtra?: number;
-  /** A new worker must stay up this long after READY=1 to count as ready. Default 300 ms. */
-  settleMs?: number;
-  /** Warm standbys kept beside the serving workers (`--standby N`); default 0. See standby-pool.ts. */
-  standby?: number;
-  /** WATCHDOG_USEC handed to workers, in ms; 0 (default) disables the watchdog. */
-  watchdogMs?: number;
   /** How long to keep retrying a socket whose address is in use at start. Default 2000 ms. */
   bindRetryMs?: number;
   /** `--health`: plain HTTP probes (/livez, /readyz, /metrics) on an address of the holder's own; none by default. */

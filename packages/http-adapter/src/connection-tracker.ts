@@ -5,15 +5,9 @@
 import type * as net from 'node:net';
 import { aborted, type TargetKind, type TargetReport } from './drain-types.js';
 
-/** Counts a drain fills in; the tracker adds name, kind, fd, duration and the cut. */
-export interface DrainCounts {
-  connectionsAtStart: number;
-  inFlightAtStart: number;
-  requestsDuringDrain: number;
-  closedUnused: number;
-  closedIdle: number;
-  handedOver: number;
-}
+/** Counts a drain fills in (as documented on TargetReport); the tracker adds name, kind, fd, duration and the cut. */
+export type DrainCounts = Pick<TargetReport,
+  'connectionsAtStart' | 'inFlightAtStart' | 'requestsDuringDrain' | 'closedUnused' | 'closedIdle' | 'handedOver'>;
 
 export class ConnectionTracker {
   /** Every connection accepted (or adopted) and not yet closed: a live set, entries leave on 'close'. */
