@@ -69,7 +69,7 @@ describe('blue-green deploy through a current symlink', () => {
     // A different command in another directory; the old launch stays if it fails.
     const missing = await runCli(['reload', '--control', holder.control, '--cwd', join(releases, 'nope')]);
     expect(missing.code).toBe(2); // bad usage: the directory does not exist
-    expect(missing.out).toContain(`cannot deploy ${join(releases, 'nope')}: it is not a directory`);
+    expect(missing.out).toContain(`cannot deploy ${join(releases, 'nope')}: the directory does not exist`);
     const alt = await runCli(['reload', '--control', holder.control, '--cwd', join(releases, 'v3'), '--', 'node', 'alt.mjs']);
     expect(alt.code, alt.out).toBe(0);
     expect((await getVersion(port)).version).toBe('v3-alt');
