@@ -2,7 +2,7 @@
 // `holdfast dev > dev.log` in the watched directory reload nothing, a .txt file neither; a save of server.mjs
 // reloads once; the log says what is watched; `-w` on a missing path is refused (exit 2, naming it).
 import { spawn } from 'node:child_process';
-import { closeSync, copyFileSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { callControl } from '@holdfast/cli';
@@ -39,6 +39,26 @@ describe('holdfast dev watch rules', () => {
       await sleep(1000);
       expect((await status()).generation).toBe(2);
       expect(log().match(/"msg":"change: [^"]*; reloading"/g)).toEqual(['"msg":"change: server.mjs; reloading"']);
+    } finally {
+      dev.kill('SIGINT');
+      await new Promise((r) => dev.once('exit', r));
+    }
+  });
+
+  it('a file named with --watch reloads whatever its extension (--watch version.txt)', async () => {
+    const dir = join(tmp.dir, 'named');
+    mkdirSync(dir);
+    copyFileSync(fixture('logs-requests.mjs'), join(dir, 'server.mjs'));
+    writeFileSync(join(dir, 'version.txt'), '0\n');
+    const control = join(dir, 'control.sock');
+    const dev = spawn(process.execPath, [HOLDFAST_BIN, 'dev', '--control', control, '-l', 'http=tcp://127.0.0.1:0', '-w', 'version.txt', '--', 'node', 'server.mjs'],
+      { cwd: dir, env: { ...process.env, HOLDFAST_LOG_FORMAT: 'json' }, stdio: 'ignore' });
+    const status = async () => (await callControl<StatusBody>(control, 'GET', '/status')).body;
+    try {
+      await until('generation 1 ready', async () => { const x = await status(); return x.generation === 1 && x.workers.some((w) => w.state === 'ready'); });
+      await sleep(500); // the watcher's initial scan
+      writeFileSync(join(dir, 'version.txt'), '1\n');
+      await until('generation 2 serving', async () => (await status()).generation === 2);
     } finally {
       dev.kill('SIGINT');
       await new Promise((r) => dev.once('exit', r));

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { extname, relative } from 'node:path';
+import { extname, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { watch } from 'chokidar';
 import { HoldfastError, type Logger, type SwapResult } from '@holdfast/core';
@@ -57,7 +57,10 @@ export async function devCommand(flags: ConfigFlags, command: string[]): Promise
     }
   }
   const extensions = parseExtensions(cfg.extensions);
-  const wanted = extensionFilter(extensions);
+  const byExtension = extensionFilter(extensions);
+  // A file named with --watch is watched whatever its extension (`--watch version.txt`), as in nodemon.
+  const named = new Set(roots.filter((r) => statSync(r).isFile()).map((r) => resolve(r)));
+  const wanted = (path: string): boolean => named.has(resolve(path)) || byExtension(path);
   // `holdfast dev > dev.log` must not reload on its own output.
   const output = ownOutputFiles();
   const ignored = ignoreFilter(roots, cfg.ignore, output);
