@@ -28,7 +28,9 @@ export default defineConfig({
             { find: /^@holdfast\/(native|core|http-adapter|cli)\/([\w-]+)$/, replacement: src('$1/src/$2.ts') },
           ],
         },
-        test: { name: 'unit', include: UNIT },
+        // One worker process reused across the unit files (no per-file isolation): 6-8 s instead of 22 s on 2 cores.
+        // Unit tests keep no state between files; a test that needs a fresh module graph belongs in e2e.
+        test: { name: 'unit', include: UNIT, isolate: false },
       },
       {
         extends: true,
