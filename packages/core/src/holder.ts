@@ -6,116 +6,27 @@ import { startControlServer } from './control-server.js';
 import { assertDirectory, resolveCommand } from './command.js';
 import { HoldfastError } from './errors.js';
 import { createLogger } from './log.js';
-import { realProcessHost, type ProcessHost } from './process-host.js';
+import { realProcessHost } from './process-host.js';
 import { NotifyHub } from './readiness.js';
-import { closeSockets, openSockets, type HeldSocket } from './socket-table.js';
-import type { SocketSpec } from './socket-spec.js';
-import { Supervisor, type BatchReady, type LaunchSpec, type SupervisorOptions, type SupervisorStatus, type SwapResult } from './supervisor.js';
+import { closeSockets, type HeldSocket } from './socket-table.js';
+import { Supervisor, type BatchReady, type LaunchSpec, type SupervisorStatus, type SwapResult } from './supervisor.js';
 import type { DrainOutcome } from './worker.js';
 import { ownListeners, processTree, socketInodeOfFd } from './proc-sockets.js';
 import { createMetrics, type HolderMetrics } from './metrics.js';
 import { drainEvent, reloadProgressStream } from './reload-progress.js';
 import { SystemdPeer } from './systemd-peer.js';
 import { OrphanReaper } from './orphan-reaper.js';
-import { startHealthServer, type HealthAddress, type HealthServer, type Readiness } from './health-server.js';
-import { GenerationEnv, type GenerationEnvInfo } from './env-files.js';
+import { startHealthServer, type HealthServer, type Readiness } from './health-server.js';
+import { GenerationEnv } from './env-files.js';
 import type { MemoryWatch } from './memory-watch.js';
-import type { PreloadOptions } from './preload.js';
 import { failureReporter } from './failure-report.js';
-import { WorkerOutput, type WorkerOutputOptions, type WorkerOutputStatus } from './worker-output.js';
+import { WorkerOutput } from './worker-output.js';
+import { openSocketsRetrying } from './socket-open-retry.js';
+import { DEFAULT_OUTPUT, type HolderOptions } from './holder-options.js';
+import { NO_SOCKET_WARNING, ownListenerWarning, withoutValues, type HolderStatus } from './holder-status.js';
 
-/**
- * openSockets, retrying EADDRINUSE for up to `retryMs`: after a holder was SIGKILLed, its draining workers
- * close their copies of the listening sockets within moments, and a holder started again at once must not fail
- * because of them. A port really held by another program is still reported, after `retryMs`.
- */
-async function openSocketsRetrying(specs: SocketSpec[], retryMs: number, log: Logger): Promise<HeldSocket[]> {
-  const deadline = performance.now() + retryMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await openSockets(specs);
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause;
-      if (cause?.code !== 'EADDRINUSE' || performance.now() >= deadline) throw err;
-      if (attempt === 0) log.warn({ err: (err as Error).message, retryMs }, 'address in use; retrying (a previous holder\'s workers may still be closing it)');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-const DEFAULT_OUTPUT: WorkerOutputOptions = { mode: 'pipe', tag: 'none', timestamps: false };
-
-/**
- * Everything `holdfast run` configures. Durations in milliseconds. The supervisor's own settings (workers,
- * reloadStrategy, maxExtra, settleMs, standby, watchdogMs, backoff, maxFailures) are documented, with their
- * defaults, on SupervisorOptions.
- */
-export interface HolderOptions extends Pick<SupervisorOptions,
-  'workers' | 'reloadStrategy' | 'maxExtra' | 'settleMs' | 'standby' | 'watchdogMs' | 'backoff' | 'maxFailures'> {
-  sockets: SocketSpec[];
-  command: string;
-  args: string[];
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-  /** Control socket path (see defaultControlPath). */
-  controlPath: string;
-  /** Default 30000 ms. */
-  readyTimeoutMs?: number;
-  /** Default 30000 ms. */
-  drainTimeoutMs?: number;
-  /** How long to keep retrying a socket whose address is in use at start. Default 2000 ms. */
-  bindRetryMs?: number;
-  /** `--health`: plain HTTP probes (/livez, /readyz, /metrics) on an address of the holder's own; none by default. */
-  health?: HealthAddress;
-  /** On SIGTERM, report not ready on /readyz and keep serving this long (ms) before draining. Default 0. */
-  shutdownDelayMs?: number;
-  /** When the crash loop gives up: 'exit' stops the holder (stopReason 'failed'), 'stay' keeps it up. Default 'stay'. */
-  onFailed?: OnFailed;
-  /** Env files (absolute paths) read again for every generation, and variables applied after them (config `env`). */
-  envFiles?: string[];
-  envVars?: Record<string, string>;
-  /** Reload a worker whose RSS stays above this many bytes (memory-watch.ts); 0 or undefined: no limit. */
-  maxMemoryBytes?: number;
-  /** The signal that asks a worker to drain. Default SIGTERM. */
-  killSignal?: NodeJS.Signals;
-  /** How worker stdout/stderr reach the holder's (worker-output.ts). Default: pipe, untagged, no timestamps. */
-  output?: WorkerOutputOptions;
-  logger?: Logger;
-  host?: ProcessHost;
-  /** Preload the adapter's register hook into Node commands (preload.ts); undefined = never. */
-  preload?: PreloadOptions;
-}
-
-function withoutValues({ envVars, ...rest }: LaunchSpec): HolderStatus['launch'] {
-  return envVars ? { ...rest, envKeys: Object.keys(envVars).sort() } : rest;
-}
-
-/** What the holder does when the crash loop gives up (`--on-failed`). */
-export type OnFailed = 'exit' | 'stay';
-
-/** `GET /status` body: the supervisor's view plus the sockets and the control path. */
-export interface HolderStatus extends SupervisorStatus {
-  holderPid: number;
-  controlPath: string;
-  sockets: { name: string; spec: string; bound: string }[];
-  /** What the next generation runs; a deploy's variables by name only (`envKeys`), never their values. */
-  launch: Omit<LaunchSpec, 'envVars'> & { envKeys?: string[] };
-  /** What `/readyz` answers (200 when true): a generation serves and the service is neither stopping nor failed. */
-  ready: boolean;
-  /** The health server's bound address (`--health`), or null. */
-  health: string | null;
-  /** Env files and keys (never values) each live generation got. */
-  env: GenerationEnvInfo[];
-  /** Problems the holder can see but not fix: no socket held, a worker listening on a port of its own. */
-  warnings: string[];
-  /** How worker output is copied, and the lines written and dropped on the holder's stdout and stderr. */
-  output: WorkerOutputStatus;
-}
-
-/** The warning for a holder with no sockets (status and the start log). */
-export const NO_SOCKET_WARNING = 'no socket is held (no --listen): the workers bind their own ports, so a reload cannot hand '
-  + 'the port over (the new generation fails with EADDRINUSE while the old one listens, and is rolled back); '
-  + 'hold it with -l NAME=tcp://HOST:PORT and serve the inherited fd';
+export type { HolderOptions, OnFailed } from './holder-options.js';
+export { NO_SOCKET_WARNING, type HolderStatus } from './holder-status.js';
 
 /**
  * The holder: opens the sockets once, runs the supervisor, serves the control API, handles signals
@@ -378,10 +289,4 @@ export class Holder {
     })();
     return this.stopping;
   }
-}
-
-function ownListenerWarning(pid: number, own: string[]): string {
-  return `worker pid ${pid} listens on ${own.join(', ')} itself instead of a held socket: that port is closed during `
-    + 'every reload and the next generation may fail with EADDRINUSE; hold it with -l and serve the inherited fd '
-    + '(listenFds() / serve() of @holdfast/http-adapter)';
 }
