@@ -5,6 +5,7 @@ import type { ProcessHost } from './process-host.js';
 import { PROMOTE_SIGNAL } from '@holdfast/native/protocol';
 import { RestartPolicy } from './restart-policy.js';
 import { StandbyPool } from './standby-pool.js';
+import { startBatch, type BatchContext } from './supervisor-batch.js';
 import { canTransition, type ServiceState } from './service-state.js';
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions } from './supervisor-options.js';
 import type { BatchReady, LaunchSpec, NotifyRegistry, SupervisorEvents, SupervisorOptions, SupervisorStatus, SwapResult } from './supervisor-types.js';
@@ -47,6 +48,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private pendingLaunch: LaunchSpec | null = null;
   private readonly recycleSlots = new Set<number>();
   private readonly standbys: StandbyPool;
+  private readonly batch: BatchContext;
 
   constructor(options: SupervisorOptions, private readonly host: ProcessHost,
     private readonly notify: NotifyRegistry, private readonly log: Logger) {
@@ -72,6 +74,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       },
       closed: () => this.stoppingOrStopped(),
     });
+    this.batch = {
+      pool: this.pool, slots: this.slots, slotRestarts: this.slotRestarts, slotGeneration: this.slotGeneration, opts: this.opts, log,
+      maxProcesses: () => this.size + this.maxExtra + this.standbys.size,
+      stopping: () => this.stoppingOrStopped(),
+      emitReady: (ready) => this.emit('ready', ready),
+    };
   }
 
   private stoppingOrStopped(): boolean {
@@ -121,53 +129,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return this.queue.request(kind);
   }
 
-  /**
-   * Start a batch of slots on `launch` and install them. All or nothing: if one fails, every new worker of the
-   * batch is killed and the slots keep what they had.
-   */
-  private async startBatch(slots: number[], generation: number, launch: LaunchSpec,
-    onReady: (fresh: Worker[], readyMs: number, replacing: Worker[]) => void = () => {}, crashRestart = false): Promise<{ workers: Worker[]; readyMs: number; replaced: Worker[] }> {
-    await this.pool.capacity(slots.length, this.size + this.maxExtra + this.standbys.size);
-    if (this.stoppingOrStopped()) throw new HoldfastError('ERR_HOLDFAST_STOPPING', 'the holder is stopping');
-    const fresh: Worker[] = [];
-    try {
-      for (const s of slots) fresh.push(this.pool.spawn(generation, launch, s, this.slotRestarts[s], crashRestart ? { envOf: this.slotGeneration[s] } : {}));
-    } catch (err) {
-      await Promise.all(fresh.map((w) => w.kill()));
-      // Nothing ran, so a cause of our own (an env file that cannot be read) keeps its code and hint.
-      const code = err instanceof HoldfastError ? err.code : 'ERR_HOLDFAST_WORKER_EXITED';
-      throw new HoldfastError(code, `generation ${generation} could not be spawned: ${(err as Error).message}`, { cause: err });
-    }
-    const rethrow = async (outcomes: PromiseSettledResult<unknown>[]) => {
-      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-      if (!failed) return;
-      const reason = failed.reason;
-      let e = reason instanceof HoldfastError ? reason : new HoldfastError('ERR_HOLDFAST_WORKER_EXITED', String(reason), { cause: reason });
-      // Before the kill, so /proc still shows a worker that is running (diagnose.ts, failure-report.ts).
-      if (this.opts.explainFailure) e = await this.opts.explainFailure(fresh[outcomes.indexOf(failed)], e).catch(() => e);
-      await Promise.all(fresh.map((w) => w.kill()));
-      throw e;
-    };
-    const outcomes = await Promise.allSettled(fresh.map((w) => this.pool.ready(w)));
-    await rethrow(outcomes);
-    const readyMs = Math.max(...outcomes.map((o) => (o as PromiseFulfilledResult<number>).value));
-    // Serving from here on. The old workers stay in their slots, unsignalled and accepting, through the settle
-    // period: a new worker that dies within it is rolled back with nothing to restart (Invariant 4).
-    onReady(fresh, readyMs, slots.map((s) => this.slots[s]).filter((w): w is Worker => !!w && !w.exitInfo));
-    await rethrow(await Promise.allSettled(fresh.map((w) => this.pool.settled(w))));
-    const replaced: Worker[] = [];
-    fresh.forEach((w, i) => {
-      const old = this.slots[slots[i]];
-      this.slots[slots[i]] = w;
-      this.slotGeneration[slots[i]] = generation;
-      if (old && !old.exitInfo) replaced.push(old);
-    });
-    this.log.info({ generation, pids: fresh.map((w) => w.pid), readyMs: Math.round(readyMs) }, `ready in ${Math.round(readyMs)} ms`);
-    const ready: BatchReady = { generation, pids: fresh.map((w) => w.pid), readyMs: Math.round(readyMs), replacedPids: replaced.map((w) => w.pid) };
-    this.emit('ready', ready);
-    for (const old of replaced) void this.pool.drain(old);
-    return { workers: fresh, readyMs, replaced };
-  }
 
   private async swap(kind: SwapKind): Promise<SwapResult> {
     this.cancelRestart?.();
@@ -194,7 +155,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       for (let i = 0; i < targets.length; i += batchSize) {
         const batch = targets.slice(i, i + batchSize);
         const last = i + batchSize >= targets.length;
-        const r = await this.startBatch(batch, generation, launch, (fresh, ms, replacing) => {
+        const r = await startBatch(this.batch, batch, generation, launch, (fresh, ms, replacing) => {
           if (!last) return;
           this.emit('serving', {
             generation, pids: [...started, ...fresh].map((w) => w.pid), readyMs: Math.max(readyMs, ms),
@@ -229,7 +190,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.log.warn({ slots }, 'rolling swap failed midway: starting the previous release in the slots it changed');
     const generation = ++this.generation;
     try {
-      for (let i = 0; i < slots.length; i += this.maxExtra) await this.startBatch(slots.slice(i, i + this.maxExtra), generation, previous);
+      for (let i = 0; i < slots.length; i += this.maxExtra) await startBatch(this.batch, slots.slice(i, i + this.maxExtra), generation, previous);
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'rollback to the previous release failed; the new release keeps serving those slots');
     }
