@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { HoldfastError } from '@holdfast/core/client';
 
 /**
- * Where holdfast's configuration lives and how it is read, before any validation (config.ts validates it for
+ * Where holdfast's configuration lives and how it is read, before any validation (config-validate.ts validates it for
  * `run`, `dev` and `unit`; control commands only take its "control" key). Loads nothing but node:fs.
  */
 

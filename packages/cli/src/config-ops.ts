@@ -51,7 +51,7 @@ type OpsKey = keyof typeof OPS_KEYS;
 
 /**
  * Validate one config file key of {@link OPS_KEYS} into `out`.
- * @throws whatever `bad(expected)` makes (config.ts: ERR_HOLDFAST_INVALID_OPTION naming the file, key and value).
+ * @throws whatever `bad(expected)` makes (config-values.ts: ERR_HOLDFAST_INVALID_OPTION naming the file, key and value).
  */
 export function validateOpsKey(key: OpsKey, value: unknown, baseDir: string, out: Partial<OpsConfig>, bad: (expected: string) => Error): void {
   const expected = OPS_KEYS[key];

@@ -48,7 +48,7 @@ function warmupList(value: unknown, what: string): string {
 
 /**
  * Validate one config file key of {@link SWAPS_KEYS} into `out`.
- * @throws whatever `bad(expected)` makes (config.ts: ERR_HOLDFAST_INVALID_OPTION naming the file, key and value).
+ * @throws whatever `bad(expected)` makes (config-values.ts: ERR_HOLDFAST_INVALID_OPTION naming the file, key and value).
  */
 export function validateSwapsKey(key: keyof typeof SWAPS_KEYS, value: unknown, out: Partial<SwapsConfig>, bad: (expected: string) => Error): void {
   try {
