@@ -8,7 +8,7 @@ import { StandbyPool } from './standby-pool.js';
 import { startBatch, type BatchContext } from './supervisor-batch.js';
 import { canTransition, type ServiceState } from './service-state.js';
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions } from './supervisor-options.js';
-import type { BatchReady, LaunchSpec, NotifyRegistry, SupervisorEvents, SupervisorOptions, SupervisorStatus, SwapResult } from './supervisor-types.js';
+import type { LaunchSpec, NotifyRegistry, SupervisorEvents, SupervisorOptions, SupervisorStatus, SwapResult } from './supervisor-types.js';
 import { SwapQueue, type SwapKind } from './swap-queue.js';
 import { describeExit, Worker, type ExitInfo } from './worker.js';
 import { WorkerPool } from './worker-pool.js';
