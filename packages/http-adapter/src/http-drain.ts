@@ -33,15 +33,11 @@ import { advertiseHint, KEEP_ALIVE_MARGIN_MS, type KeepAliveTimers } from './kee
 import { ConnectionTracker } from './connection-tracker.js';
 import { handoverChannel, type HandoverChannel } from './handover-channel.js';
 import { activeParsers, adoptConnection, fdOf, idleHttpConnection, nothingToWrite, pauseReading, resumeReading } from './connection-handover.js';
+import { webSocketOf, WS_GOING_AWAY } from './websocket-close.js';
+import { HANDOVER_PIPELINE_LIMIT, last, type Mode, type SocketState } from './http-socket-state.js';
 
-/**
- * Requests a connection may start during a hand-over drain without ever becoming idle (a client that pipelines
- * without pause) before it is drained here instead: its last pending response then says `Connection: close`.
- */
-export const HANDOVER_PIPELINE_LIMIT = 32;
-
-/** WebSocket close code sent to `ws` clients by the default drain: 1001 "going away" (RFC 6455 §7.4.1). */
-export const WS_GOING_AWAY = 1001;
+export { WS_GOING_AWAY } from './websocket-close.js';
+export { HANDOVER_PIPELINE_LIMIT } from './http-socket-state.js';
 
 /** A fastify instance as the adapter needs it (structural, so the adapter does not depend on fastify). */
 export interface FastifyLike {
@@ -49,34 +45,6 @@ export interface FastifyLike {
   ready(): PromiseLike<unknown>;
   close(): PromiseLike<unknown>;
 }
-
-/** A `ws` WebSocket as the default drain needs it (ws keeps it on the socket under Symbol('websocket')). */
-interface WsLike { readyState: number; close(code?: number, reason?: string): void }
-
-function webSocketOf(socket: object): WsLike | undefined {
-  const sym = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'websocket');
-  const ws = sym ? (socket as Record<symbol, unknown>)[sym] as WsLike | undefined : undefined;
-  return ws && typeof ws.close === 'function' && typeof ws.readyState === 'number' ? ws : undefined;
-}
-
-/** Per request-socket state (the TLS socket for https). */
-interface SocketState {
-  /** Responses not yet finished, in request order. */
-  pending: Set<http.ServerResponse>;
-  /** Date.now() when the last response finished (0: none yet). */
-  lastDone: number;
-  /** socket.bytesRead when the last response finished: more means a next request is arriving. */
-  bytesAtDone: number;
-  /** Drain-time idle close timer. */
-  timer?: NodeJS.Timeout;
-  /** Requests started during a hand-over drain while another was pending (pipelined). */
-  pipelinedDuringDrain: number;
-  /** Never became idle for the hand-over: drained here (Connection: close on its last pending response). */
-  closeHere?: boolean;
-}
-
-/** 'serving' until the drain; then 'handover' while the successor adopts, 'close' once it cannot (or never could). */
-type Mode = 'serving' | 'handover' | 'close';
 
 /** Connection and request tracking for one http/https server, installed before it listens. */
 export class HttpDrain implements Drainable {
@@ -312,10 +280,4 @@ export class HttpDrain implements Drainable {
   async close(): Promise<void> {
     if (this.app) await this.app.close();
   }
-}
-
-function last<T>(set: Set<T>): T | undefined {
-  let out: T | undefined;
-  for (const v of set) out = v;
-  return out;
 }
