@@ -68,3 +68,14 @@ export async function startBatch(ctx: BatchContext, slots: number[], generation:
   for (const old of replaced) void ctx.pool.drain(old);
   return { workers: fresh, readyMs, replaced };
 }
+
+/** A rolling swap failed midway: put the previous release back into the slots it had already changed. */
+export async function rollBack(ctx: BatchContext, slots: number[], previous: LaunchSpec, nextGeneration: () => number): Promise<void> {
+  ctx.log.warn({ slots }, 'rolling swap failed midway: starting the previous release in the slots it changed');
+  const generation = nextGeneration();
+  try {
+    for (let i = 0; i < slots.length; i += ctx.opts.maxExtra) await startBatch(ctx, slots.slice(i, i + ctx.opts.maxExtra), generation, previous);
+  } catch (err) {
+    ctx.log.error({ err: (err as Error).message }, 'rollback to the previous release failed; the new release keeps serving those slots');
+  }
+}

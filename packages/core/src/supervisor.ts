@@ -5,7 +5,8 @@ import type { ProcessHost } from './process-host.js';
 import { PROMOTE_SIGNAL } from '@holdfast/native/protocol';
 import { RestartPolicy } from './restart-policy.js';
 import { StandbyPool } from './standby-pool.js';
-import { startBatch, type BatchContext } from './supervisor-batch.js';
+import { rollBack, startBatch, type BatchContext } from './supervisor-batch.js';
+import { describeSupervisor } from './supervisor-status.js';
 import { canTransition, type ServiceState } from './service-state.js';
 import { resolveSupervisorOptions, type ResolvedSupervisorOptions } from './supervisor-options.js';
 import type { LaunchSpec, NotifyRegistry, SupervisorEvents, SupervisorOptions, SupervisorStatus, SwapResult } from './supervisor-types.js';
@@ -170,7 +171,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     } catch (err) {
       const error = err as HoldfastError;
       const result: SwapResult = { ok: false, generation, pid: null, error };
-      if (changed.length > 0) await this.rollBack(changed, previous);
+      if (changed.length > 0) await rollBack(this.batch, changed, previous, () => ++this.generation);
       return this.failed(kind, result);
     }
     if (kind !== 'restart' || this.slots.every(Boolean)) this.launch = launch;
@@ -183,17 +184,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emit('swap', result);
     this.standbys.refresh(kind === 'reload'); // a replaced release's standbys drain; new ones start behind the serving generation
     return result;
-  }
-
-  /** A rolling swap failed midway: put the previous release back into the slots it had already changed. */
-  private async rollBack(slots: number[], previous: LaunchSpec): Promise<void> {
-    this.log.warn({ slots }, 'rolling swap failed midway: starting the previous release in the slots it changed');
-    const generation = ++this.generation;
-    try {
-      for (let i = 0; i < slots.length; i += this.maxExtra) await startBatch(this.batch, slots.slice(i, i + this.maxExtra), generation, previous);
-    } catch (err) {
-      this.log.error({ err: (err as Error).message }, 'rollback to the previous release failed; the new release keeps serving those slots');
-    }
   }
 
   private failed(kind: SwapKind, result: SwapResult & { ok: false }): SwapResult {
@@ -299,18 +289,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   status(): SupervisorStatus {
-    const last = this.lastSwap;
-    const serving = this.slots.filter(Boolean) as Worker[];
-    return {
-      state: this.state,
-      generation: serving.length ? Math.max(...serving.map((w) => w.generation)) : 0,
-      restarts: this.restarts,
-      size: this.size,
-      workers: [...this.pool.live].map((w) => w.snapshot()).sort((a, b) => a.generation - b.generation || a.slot - b.slot),
-      swap: { running: this.queue.running, queued: this.queue.pending },
-      lastSwap: last && (last.ok ? last : { ...last, error: last.error.toJSON() }),
-      failures: this.policy.count,
-      maxFailures: this.opts.maxFailures,
-    };
+    return describeSupervisor({ state: this.state, restarts: this.restarts, size: this.size, slots: this.slots, live: this.pool.live,
+      queue: this.queue, lastSwap: this.lastSwap, failures: this.policy.count, maxFailures: this.opts.maxFailures });
   }
 }
