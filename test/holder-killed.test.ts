@@ -78,31 +78,32 @@ it('a worker that has not sent READY=1 yet dies after the holder is SIGKILLed, a
   expect(await portFree(port)).toBe(true);
 });
 
-it('a worker killed with its holder while its start-up blocks the event loop (its own SIGTERM handler) dies, and the port is free', async () => {
-  const h = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--drain-timeout', '1500ms', '--', process.execPath, fixture('slow-start.mjs')], { env: { START_BLOCK_MS: '4000', READY_DELAY_MS: '600000' } });
+/**
+ * Start a holder on `command`, wait for the worker to print `marker` (its pid in group 1), SIGKILL the holder: the
+ * worker must die within its drain deadline (1500 ms; generous bound) and leave the port free.
+ */
+async function workerDiesWithItsHolder(command: string[], env: Record<string, string>, marker: RegExp): Promise<void> {
+  const h = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--drain-timeout', '1500ms', '--', ...command], { env });
   holders.push(h);
-  await until('worker blocking in its start-up', () => /slow-start \d+: blocking/.test(h.output), 10_000);
-  const worker = Number(/slow-start (\d+): blocking/.exec(h.output)![1]);
+  await until('the worker started', () => marker.test(h.output), 10_000);
+  const worker = Number(marker.exec(h.output)![1]);
   workersSeen.push(worker);
   const { port } = await h.address('http');
   h.proc.kill('SIGKILL');
   await h.exited;
-  // The SIGTERM (PR_SET_PDEATHSIG) reaches a handler that does not exit, before serve() ran: only the guard armed
-  // at the adapter's first import ends it.
   await until('the worker to die', () => !alive(worker), 20_000);
   expect(await portFree(port)).toBe(true);
+}
+
+it('a worker killed with its holder while its start-up blocks the event loop (its own SIGTERM handler) dies, and the port is free', async () => {
+  // The SIGTERM (PR_SET_PDEATHSIG) reaches a handler that does not exit, before serve() ran: only the guard armed
+  // at the adapter's first import ends it.
+  await workerDiesWithItsHolder([process.execPath, fixture('slow-start.mjs')], { START_BLOCK_MS: '4000', READY_DELAY_MS: '600000' },
+    /slow-start (\d+): blocking/);
 });
 
 it('a worker whose holder died before the worker loaded the adapter (a shell that ignores SIGTERM and execs node) drains at once and dies', async () => {
-  const h = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--drain-timeout', '1500ms', '--', 'sh', '-c', `trap '' TERM; echo "wrapper $$: waiting" >&2; sleep 2; exec ${process.execPath} ${fixture('slow-ready.mjs')}`], { env: { READY_DELAY_MS: '600000' } });
-  holders.push(h);
-  await until('the shell started', () => /wrapper \d+: waiting/.test(h.output), 10_000);
-  const worker = Number(/wrapper (\d+): waiting/.exec(h.output)![1]);
-  workersSeen.push(worker);
-  const { port } = await h.address('http');
-  h.proc.kill('SIGKILL');
-  await h.exited;
   // PR_SET_PDEATHSIG's SIGTERM was ignored; node (the same pid, exec'd) finds its holder already dead.
-  await until('the worker to die', () => !alive(worker), 20_000);
-  expect(await portFree(port)).toBe(true);
+  await workerDiesWithItsHolder(['sh', '-c', `trap '' TERM; echo "wrapper $$: waiting" >&2; sleep 2; exec ${process.execPath} ${fixture('slow-ready.mjs')}`],
+    { READY_DELAY_MS: '600000' }, /wrapper (\d+): waiting/);
 });
