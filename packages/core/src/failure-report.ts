@@ -1,6 +1,7 @@
 import { diagnose, WorkerFailureError, type FailureFacts } from './diagnose.js';
 import type { HoldfastError } from './errors.js';
-import { isClusterWorker, polledInodes, processGroup, socketInode } from './proc-inspect.js';
+import { isClusterWorker, polledInodes, processGroup } from './proc-inspect.js';
+import { socketInodeOfFd } from './proc-sockets.js';
 import type { HeldSocket } from './socket-table.js';
 import type { Worker } from './worker.js';
 import type { WorkerOutput } from './worker-output.js';
@@ -23,7 +24,7 @@ export function failureReporter(sockets: HeldSocket[], output: WorkerOutput): (w
     if (timeout) {
       const polled = new Set<number>();
       for (const pid of group) for (const ino of polledInodes(pid)) polled.add(ino);
-      listening = sockets.map((s) => ({ name: s.name, polled: polled.has(socketInode(s.fd) ?? -1) }));
+      listening = sockets.map((s) => ({ name: s.name, polled: polled.has(socketInodeOfFd(s.fd) ?? -1) }));
     }
     const facts: FailureFacts = {
       phase: timeout ? 'ready-timeout' : w.readyAt !== null ? 'exited-after-ready' : 'exited-before-ready',

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { procStat } from './proc-stat.js';
 
 /**
  * What /proc (proc(5)) tells the holder about a worker that failed to get ready. Read only on failure, never on
@@ -12,24 +13,10 @@ export function processGroup(pgid: number): number[] {
   try { entries = readdirSync('/proc'); } catch { return out; }
   for (const d of entries) {
     if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // Fields after the name: state(0) ppid(1) pgrp(2).
-      if (Number(f[2]) === pgid && f[0] !== 'Z') out.push(Number(d));
-    } catch { /* gone */ }
+    const st = procStat(Number(d));
+    if (st && st.pgrp === pgid && st.state !== 'Z') out.push(Number(d));
   }
   return out;
-}
-
-/** The inode of the socket behind the holder's own fd `fd` (`socket:[INODE]`), or null. */
-export function socketInode(fd: number, pid: number | 'self' = 'self'): number | null {
-  try {
-    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
 }
 
 /**
