@@ -43,7 +43,5 @@ export function parseCount(value: string | number | undefined, what: string, max
 }
 
 export function parseStrategy(value: string | undefined, what: string): 'rolling' | 'all-at-once' | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'rolling' || value === 'all-at-once') return value;
-  throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${what} must be one of rolling, all-at-once; got ${JSON.stringify(value)}`);
+  return parseChoice(value, what, ['rolling', 'all-at-once'] as const);
 }
