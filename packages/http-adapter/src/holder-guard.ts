@@ -8,6 +8,7 @@
  * drain deadline, and SIGKILLs the worker's process group.
  */
 import { DEFAULT_DRAIN_TIMEOUT } from './drain-types.js';
+import { drainTimeoutFromEnv } from './hook-env.js';
 import { HOLDFAST_ENV, loadNative } from './native.js';
 
 let armed = false;
@@ -40,8 +41,7 @@ export function armHolderGuard(fallbackMs: number = DEFAULT_DRAIN_TIMEOUT): void
   if (armed || holder === 0) return;
   if (process.ppid !== holder && exists(holder)) return;
   armed = true;
-  const ms = Number(process.env[HOLDFAST_ENV.DRAIN_TIMEOUT_MS]);
-  loadNative(`${HOLDFAST_ENV.HOLDER_PID}=${holder} (started by a holder)`).armParentDeathGuard(holder, Number.isFinite(ms) && ms >= 0 ? ms : fallbackMs);
+  loadNative(`${HOLDFAST_ENV.HOLDER_PID}=${holder} (started by a holder)`).armParentDeathGuard(holder, drainTimeoutFromEnv(process.env) ?? fallbackMs);
 }
 
 /**

@@ -36,16 +36,21 @@ export function hookWanted(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env[ENV.LISTEN_FDS]) || Boolean(env[ENV.NOTIFY_SOCKET]);
 }
 
+/** The holder's drain deadline `$HOLDFAST_DRAIN_TIMEOUT_MS` (ms), or undefined when unset, empty or not a number >= 0. */
+export function drainTimeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env[HOLDFAST_ENV.DRAIN_TIMEOUT_MS];
+  const ms = Number(raw);
+  return raw !== undefined && raw !== '' && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
 /** Parse the hook's switches from `env` (see the module comment for each variable). */
 export function hookSettings(env: NodeJS.ProcessEnv): HookSettings {
   const backlogs = (env[HOLDFAST_ENV.LISTEN_BACKLOGS] ?? '').split(':').map((s) => (/^\d+$/.test(s) && Number(s) > 0 ? Number(s) : undefined));
-  const rawDrain = env[HOLDFAST_ENV.DRAIN_TIMEOUT_MS];
-  const drain = Number(rawDrain);
   return {
     strict: on(env[HOLDFAST_ENV.STRICT]),
     waitReady: on(env[HOLDFAST_ENV.WAIT_READY]),
     wrapper: on(env[HOLDFAST_ENV.WRAPPER]),
     backlogs,
-    drainTimeoutMs: rawDrain !== undefined && rawDrain !== '' && Number.isFinite(drain) && drain >= 0 ? drain : undefined,
+    drainTimeoutMs: drainTimeoutFromEnv(env),
   };
 }
