@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import {
-  HoldfastError, parseDuration, parseHealthAddress, parseKillSignal, parseMemorySize, validateEnvVars,
+  parseDuration, parseHealthAddress, parseKillSignal, parseMemorySize, validateEnvVars,
   type HealthAddress, type OnFailed,
 } from '@holdfast/core';
+import { parseChoice } from './config-values.js';
 
 /**
  * The operations settings of `run` and `dev` (docs/container.md): probes, shutdown delay, what to do when the
@@ -79,9 +80,8 @@ export function validateOpsKey(key: OpsKey, value: unknown, baseDir: string, out
   }
 }
 
-function parseOnFailed(value: unknown, what: string): OnFailed {
-  if (value === 'exit' || value === 'stay') return value;
-  throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${what} must be one of exit, stay; got ${JSON.stringify(value)}`);
+function parseOnFailed(value: unknown, what: string): OnFailed | undefined {
+  return parseChoice(value as string, what, ['exit', 'stay'] as const);
 }
 
 /**
