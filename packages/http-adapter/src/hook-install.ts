@@ -82,32 +82,21 @@ export function install(env: NodeJS.ProcessEnv = process.env): void {
   initClaims(held, settings, mode);
   deferAppSignalHandlers(hasClaims);
 
-  const listen = net.Server.prototype.listen;
-  net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
-    const call = readListen(args);
-    const d = decide(call, held, settings);
-    if (d.kind === 'pass') return (listen as (...a: unknown[]) => net.Server).apply(this, args);
-    if (d.kind === 'fail') {
-      // As Node reports a listen error: an 'error' event, never the callback (it is only a 'listening' listener).
-      process.nextTick(() => this.emit('error', d.error));
+  const wrap = <T extends net.Server | dgram.Socket>(original: (...a: unknown[]) => T, read: (args: unknown[]) => Call) =>
+    function (this: T, ...args: unknown[]): T {
+      const call = read(args);
+      const d = decide(call, held, settings);
+      if (d.kind === 'pass') return original.apply(this, args);
+      if (d.kind === 'fail') {
+        // As Node reports a listen error: an 'error' event, never the callback (it is only a 'listening' listener).
+        process.nextTick(() => this.emit('error', d.error));
+        return this;
+      }
+      claim(this, d.held, call.callback);
       return this;
-    }
-    claim(this, d.held, call.callback);
-    return this;
-  } as typeof listen;
-
-  const bind = dgram.Socket.prototype.bind;
-  dgram.Socket.prototype.bind = function (this: dgram.Socket, ...args: unknown[]) {
-    const call = readBind(args);
-    const d = decide(call, held, settings);
-    if (d.kind === 'pass') return (bind as (...a: unknown[]) => dgram.Socket).apply(this, args);
-    if (d.kind === 'fail') {
-      process.nextTick(() => this.emit('error', d.error));
-      return this;
-    }
-    claim(this, d.held, call.callback);
-    return this;
-  } as typeof bind;
+    };
+  net.Server.prototype.listen = wrap(net.Server.prototype.listen as (...a: unknown[]) => net.Server, readListen) as typeof net.Server.prototype.listen;
+  dgram.Socket.prototype.bind = wrap(dgram.Socket.prototype.bind as (...a: unknown[]) => dgram.Socket, readBind) as typeof dgram.Socket.prototype.bind;
 
   if (settings.waitReady) {
     disableAutoReady();
