@@ -24,3 +24,14 @@ it('run with no -l and an app binding its own port: 2 warnings (no socket held, 
   await new Promise((r) => setTimeout(r, 300)); // the check runs right after READY=1
   expect(((await ok.status()) as unknown as Warned).warnings).toEqual([]);
 });
+
+it('durations short enough to be a unit mistake (--ready-timeout 30, --watchdog 50) are warned about at start and in status', async () => {
+  const h = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--ready-timeout', '30', '--watchdog', '50', '--drain-timeout', '5s', '--', 'node', fixture('ok-app.mjs')]);
+  holders.push(h);
+  await until('the warnings in the log', async () => /--watchdog is 50 ms/.test(h.output), 10_000);
+  expect(h.output).toMatch(/"level":"warn",.*"msg":"--ready-timeout is 30 ms: no worker can send READY=1 that fast, .*write 30s for seconds"/);
+  const s = (await h.status()) as unknown as Warned;
+  expect(s.warnings.map((w) => w.split(':')[0])).toEqual(['--ready-timeout is 30 ms', '--watchdog is 50 ms']);
+  const table = await runCli(['status', '--control', h.control]);
+  expect(table.out).toMatch(/^warning: --ready-timeout is 30 ms/m);
+});

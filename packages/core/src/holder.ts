@@ -24,6 +24,7 @@ import { WorkerOutput } from './worker-output.js';
 import { openSocketsRetrying } from './socket-open-retry.js';
 import { DEFAULT_OUTPUT, type HolderOptions } from './holder-options.js';
 import { NO_SOCKET_WARNING, ownListenerWarning, withoutValues, type HolderStatus } from './holder-status.js';
+import { implausibleDurations } from './duration-warnings.js';
 
 export type { HolderOptions, OnFailed } from './holder-options.js';
 export { NO_SOCKET_WARNING, type HolderStatus } from './holder-status.js';
@@ -142,6 +143,7 @@ export class Holder {
       });
       for (const s of sockets) log.info({ name: s.name, bound: s.bound }, 'holding socket');
       if (sockets.length === 0) log.warn(NO_SOCKET_WARNING);
+      for (const w of implausibleDurations(opts)) log.warn(w);
       log.info({ controlPath: opts.controlPath }, 'control API listening');
       if (opts.maxMemoryBytes) {
         // Loaded only here: it registers prom-client metrics, which a holder without --max-memory loads on the first scrape.
@@ -200,6 +202,7 @@ export class Holder {
       env: this.env.describe(s.workers.map((w) => w.generation)),
       warnings: [
         ...(this.sockets.length === 0 ? [NO_SOCKET_WARNING] : []),
+        ...implausibleDurations(this.opts),
         ...[...this.ownListeners].filter(([pid]) => this.supervisor.isWorkerPid(pid)).map(([pid, own]) => ownListenerWarning(pid, own)),
       ],
       output: this.output.status(),

@@ -18,6 +18,7 @@
  */
 export * from './errors.js';
 export * from './duration.js';
+export * from './duration-warnings.js';
 export * from './socket-spec.js';
 export * from './socket-table.js';
 export * from './restart-policy.js';
