@@ -15,6 +15,8 @@ it.each([
   ['unknown option', ['--colour', 'red', '-l', 'http=tcp://127.0.0.1:0'], 2, /unknown option '--colour'/],
   ['command not found', ['-l', 'http=tcp://127.0.0.1:0'], 4, /command "no-such-command-xyz" was not found on PATH/, ['no-such-command-xyz']],
   ['duration beyond what a timer can wait', ['-l', 'http=tcp://127.0.0.1:0', '--drain-timeout', '3000000000'], 2, /--drain-timeout must be from 0 ms to 2147483647 ms/],
+  ['a wildcard and a specific address on one port', ['-l', 'a=tcp://0.0.0.0:47123', '-l', 'b=tcp://127.0.0.1:47123'], 2, /--listen a=tcp:\/\/0\.0\.0\.0:47123 and --listen b=tcp:\/\/127\.0\.0\.1:47123 overlap: .* every IPv4 address/],
+  ['a dual-stack [::] and an IPv4 address on one UDP port', ['-l', 'a=udp://127.0.0.1:47123', '-l', 'b=udp://[::]:47123?v6only=false'], 2, /--listen b=udp:\/\/\[::\]:47123\?v6only=false and --listen a=udp:\/\/127\.0\.0\.1:47123 overlap: .* every IPv4 and IPv6 address/],
   ['zero ready timeout', ['-l', 'http=tcp://127.0.0.1:0', '--ready-timeout', '0'], 2, /--ready-timeout must be from 1 ms/],
   ['missing working directory', ['-l', 'http=tcp://127.0.0.1:0', '--cwd', '/nonexistent-holdfast-dir'], 2, /--cwd "\/nonexistent-holdfast-dir" is not a directory/],
   ['permission denied / bad path', ['-l', 'http=unix:/proc/holdfast.sock'], 3, /cannot open socket "http" \(unix:\/proc\/holdfast.sock\)/],

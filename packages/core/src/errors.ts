@@ -19,7 +19,7 @@ export const CORE_ERRORS = defineErrors({
   },
   ERR_HOLDFAST_DUPLICATE_SOCKET: {
     message: 'a socket name or address is given twice', exitCode: USAGE,
-    hint: 'Give every --listen a distinct NAME (it becomes the LISTEN_FDNAMES entry) and a distinct address (one held socket per address; a worker may serve one socket under one name only).',
+    hint: 'Give every --listen a distinct NAME (it becomes the LISTEN_FDNAMES entry) and a distinct address (one held socket per address; a worker may serve one socket under one name only). A wildcard address (0.0.0.0, ::) already covers every address of its family on its port.',
   },
   ERR_HOLDFAST_SOCKET_OPEN: {
     message: 'a socket could not be opened', exitCode: SOCKET,

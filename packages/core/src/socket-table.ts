@@ -157,6 +157,26 @@ export function addressKey(s: SocketSpec): string | undefined {
   return `${scheme}://${host}:${o.port}`;
 }
 
+const WILDCARD: Record<string, string> = { inet: '0.0.0.0', inet6: '::' };
+
+/**
+ * Why `wide` and `narrow` cannot both be bound, when `wide` listens on a wildcard address (0.0.0.0, or :: ) and
+ * `narrow` on a specific address of the same family (or, for :: without v6only, of IPv4 too) on the same port and
+ * protocol: the kernel refuses the second bind with EADDRINUSE, which would blame another process. Else undefined.
+ */
+function overlapOf(wide: SocketSpec, narrow: SocketSpec): string | undefined {
+  const w = wide.kind === 'socket' ? wide.open : undefined;
+  const n = narrow.kind === 'socket' ? narrow.open : undefined;
+  if (!w || !n || !w.port || w.port !== n.port || w.type !== n.type || w.host === undefined || n.host === undefined) return undefined;
+  if (w.family !== 'inet' && w.family !== 'inet6') return undefined;
+  if (w.host.toLowerCase() !== WILDCARD[w.family] && !(w.family === 'inet6' && w.host === '0:0:0:0:0:0:0:0')) return undefined;
+  const sameFamily = n.family === w.family && addressKey(narrow) !== addressKey(wide);
+  const dualStack = w.family === 'inet6' && w.v6only === false && n.family === 'inet';
+  if (!sameFamily && !dualStack) return undefined;
+  return `--listen ${wide.name}=${wide.spec} and --listen ${narrow.name}=${narrow.spec} overlap: ${wide.spec} already takes port ${w.port} `
+    + `on every ${dualStack ? 'IPv4 and IPv6' : w.family === 'inet' ? 'IPv4' : 'IPv6'} address, so the holder could not bind the other (EADDRINUSE); keep one of them`;
+}
+
 /**
  * Open every socket once (Invariant 1: the holder keeps these fds for its whole life; workers get copies).
  * `inherited` maps socket names to fds this process was given (LISTEN_FDS from systemd, its fd store or
@@ -182,6 +202,8 @@ export async function openSockets(specs: SocketSpec[], inherited?: ReadonlyMap<s
         `--listen ${first.name}=${first.spec} and --listen ${s.name}=${s.spec} are the same address (${key}): the holder would bind it twice; keep one NAME for it`);
     }
     if (key !== undefined) byAddress.set(key, s);
+    const wider = specs.slice(0, specs.indexOf(s)).map((other) => overlapOf(other, s) ?? overlapOf(s, other)).find(Boolean);
+    if (wider) throw new HoldfastError('ERR_HOLDFAST_DUPLICATE_SOCKET', wider);
   }
   for (const s of specs) {
     const fd = inherited.get(s.name);
