@@ -1,5 +1,6 @@
 // Warm standby (--standby 1): a ready standby accepts nothing until a crash promotes it, and then it answers at once
 // (no backoff, no start-up) while connections wait in the held accept queue: nothing is refused.
+import * as http from 'node:http';
 import { request } from 'undici';
 import { afterEach, expect, it } from 'vitest';
 import { fixture, HolderProcess, sleep, type StatusBody } from './helpers/holdfast.js';
@@ -67,4 +68,30 @@ it('SIGKILL of the serving worker under load: the standby is promoted, answers, 
   // A new standby started behind it (the only spawn since the kill).
   await withReadyStandby(holder);
   expect(holder.output.match(/"msg":"spawned"/g)!.length).toBe(spawnedBefore + 1);
+}, 120_000);
+
+it('a reload with --standby 1 hands idle keep-alive connections to the new serving worker, never to its standby', async () => {
+  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--standby', '1', '--', process.execPath, fixture('adapter-app.mjs')], { env: { DRAIN_TIMEOUT: '20000' } });
+  await holder.waitReady(1);
+  const before = await withReadyStandby(holder);
+  const { port } = await holder.address('http');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  const get = (): Promise<{ pid: number; localPort: number }> => new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, agent }, (res) => {
+      const localPort = res.socket.localPort!;
+      let body = '';
+      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve({ pid: Number(/\d+/.exec(body)![0]), localPort }));
+    }).on('error', reject);
+  });
+  const first = await Promise.all(Array.from({ length: 8 }, get));
+  expect(new Set(first.map((r) => r.pid))).toEqual(new Set([before.serving.pid]));
+  const r = await holder.reloadCli();
+  expect(r.code, r.out).toBe(0);
+  const after = await withReadyStandby(holder);
+  expect(after.serving.generation).toBe(2);
+  const second = await Promise.all(Array.from({ length: 8 }, get));
+  agent.destroy();
+  // The same connections (local ports), now answered by the new serving worker: moved, not closed, not to the standby.
+  expect(new Set(second.map((x) => x.localPort))).toEqual(new Set(first.map((x) => x.localPort)));
+  expect(new Set(second.map((x) => x.pid))).toEqual(new Set([after.serving.pid]));
 }, 120_000);

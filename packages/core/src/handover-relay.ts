@@ -40,9 +40,12 @@ export class HandoverRelay {
   /** `workers`: every live worker the holder started (the notify hub's table). */
   constructor(private readonly workers: () => Iterable<Worker>, private readonly log: Logger) {}
 
-  /** The worker that replaced `old`: ready, announced X_HOLDFAST_ADOPT, a newer generation; same slot preferred. */
+  /**
+   * The worker that replaced `old`: ready, serving (never a warm standby, which accepts nothing until promoted),
+   * announced X_HOLDFAST_ADOPT, a newer generation; same slot preferred.
+   */
   successorOf(old: Worker): Worker | undefined {
-    const ready = [...this.workers()].filter((w) => w !== old && w.state === 'ready' && w.adoptAddress !== null && w.generation > old.generation);
+    const ready = [...this.workers()].filter((w) => w !== old && w.state === 'ready' && !w.standby && w.adoptAddress !== null && w.generation > old.generation);
     return ready.find((w) => w.slot === old.slot) ?? ready.sort((a, b) => b.generation - a.generation)[0];
   }
 

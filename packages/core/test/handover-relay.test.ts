@@ -70,6 +70,17 @@ describe('HandoverRelay', () => {
     expect(relay.counts.refused).toBe(1);
   });
 
+  it('never forwards to a warm standby (it accepts nothing until promoted), even one in the same slot', async () => {
+    const old = worker(100, 1, 'draining', 0);
+    const standby = worker(400, 2, 'ready', 0);
+    (standby.w as { standby: boolean }).standby = true;
+    const next = worker(401, 2, 'ready', 1);
+    const relay = new HandoverRelay(() => [old.w, standby.w, next.w], pino({ level: 'silent' }));
+    expect(relay.successorOf(old.w)).toBe(next.w);
+    const alone = new HandoverRelay(() => [old.w, standby.w], pino({ level: 'silent' }));
+    expect(alone.successorOf(old.w)).toBeUndefined();
+  });
+
   it('acknowledges an announcement at the announced address, so the worker knows this holder relays hand-overs', async () => {
     const w = worker(100, 1, 'starting');
     new HandoverRelay(() => [w.w], pino({ level: 'silent' })).acknowledge(w.w);
