@@ -5,6 +5,7 @@
  * index.ts re-exports the same modules, so `instanceof` holds across both entry points.
  */
 export * from './errors.js';
+export * from './warnings.js';
 export * from './duration.js';
 export * from './socket-spec.js';
 export * from './control-path.js';

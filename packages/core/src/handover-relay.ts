@@ -15,6 +15,7 @@ import {
   notifySend, parseHandoverBatch,
 } from '@holdfast/native';
 import type { Logger } from 'pino';
+import { logWarning } from './warnings.js';
 import type { Worker } from './worker.js';
 
 interface Pending {
@@ -62,7 +63,7 @@ export class HandoverRelay {
     try {
       const batch = parseHandoverBatch(value);
       if (!batch || batch.count !== fds.length) {
-        this.log.warn({ pid: sender.pid, fds: fds.length, value: value?.slice(0, 200) }, 'malformed connection hand-over refused');
+        logWarning(this.log, 'WARN_HOLDFAST_BAD_HANDOVER', { pid: sender.pid, fds: fds.length, value: value?.slice(0, 200) }, 'malformed connection hand-over refused');
         if (batch) this.refuse(sender, batch.id, fds.length, 'malformed batch');
         return;
       }
@@ -96,7 +97,7 @@ export class HandoverRelay {
     if (id === undefined) return false;
     const p = this.pending.get(id);
     if (!p || p.to !== sender) {
-      this.log.warn({ pid: sender.pid, id }, 'hand-over reply for a batch this worker was not sent; ignored');
+      logWarning(this.log, 'WARN_HOLDFAST_HANDOVER_UNKNOWN_BATCH', { pid: sender.pid, id }, 'hand-over reply for a batch this worker was not sent; ignored');
       return true;
     }
     this.settle(id, adopted !== undefined, fields.get(HANDOVER_REASON) ?? 'refused by the successor');

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { logWarning } from './warnings.js';
 import { statSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import type { ControlApp } from './control-http.js';
@@ -71,7 +72,7 @@ export class Holder {
     this.supervisor = new Supervisor({
       command: opts.command, args: opts.args, cwd: opts.cwd ?? process.cwd(), env: opts.env ?? process.env, sockets,
       envFor: (generation, launch, crashRestartOf) => this.env.for(generation, { files: launch.envFiles, vars: launch.envVars },
-        crashRestartOf === undefined ? undefined : { generation: crashRestartOf, onFallback: (err) => log.warn({ generation, from: crashRestartOf },
+        crashRestartOf === undefined ? undefined : { generation: crashRestartOf, onFallback: (err) => logWarning(log, 'WARN_HOLDFAST_ENV_FILE_FALLBACK', { generation, from: crashRestartOf },
           `crash restart: ${err.message}; generation ${generation} starts with the environment generation ${crashRestartOf} was started with (a reload reads the file again and fails until it is back)`) }), killSignal: opts.killSignal,
       readyTimeoutMs: opts.readyTimeoutMs ?? 30_000, drainTimeoutMs: opts.drainTimeoutMs ?? 30_000,
       backoff: opts.backoff, maxFailures: opts.maxFailures,
@@ -105,7 +106,7 @@ export class Holder {
       const own = ownListeners(processTree(pid), held);
       if (own.length === 0) continue;
       this.ownListeners.set(pid, own);
-      this.log.warn({ pid, listening: own }, `${ownListenerWarning(pid, own)}`);
+      logWarning(this.log, 'WARN_HOLDFAST_OWN_LISTENER', { pid, listening: own }, `${ownListenerWarning(pid, own)}`);
     }
   }
 
@@ -142,8 +143,8 @@ export class Holder {
         logs: holder.output.ring,
       });
       for (const s of sockets) log.info({ name: s.name, bound: s.bound }, 'holding socket');
-      if (sockets.length === 0) log.warn(NO_SOCKET_WARNING);
-      for (const w of implausibleDurations(opts)) log.warn(w);
+      if (sockets.length === 0) logWarning(log, 'WARN_HOLDFAST_NO_SOCKET', {}, NO_SOCKET_WARNING);
+      for (const w of implausibleDurations(opts)) logWarning(log, 'WARN_HOLDFAST_IMPLAUSIBLE_DURATION', {}, w);
       log.info({ controlPath: opts.controlPath }, 'control API listening');
       if (opts.maxMemoryBytes) {
         // Loaded only here: it registers prom-client metrics, which a holder without --max-memory loads on the first scrape.

@@ -17,6 +17,7 @@
  *    (handover-relay.ts).
  */
 export * from './errors.js';
+export * from './warnings.js';
 export * from './duration.js';
 export * from './duration-warnings.js';
 export * from './socket-spec.js';

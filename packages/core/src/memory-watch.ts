@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { logWarning } from './warnings.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { readRss } from './memory-size.js';
 import type { WorkerStatus } from './worker.js';
@@ -62,7 +63,7 @@ export class MemoryWatch {
         this.over.set(key, n);
         if (n < MEMORY_SAMPLES_OVER || this.target.status().swap.running) continue;
         const mib = (b: number) => `${Math.round(b / 1024 ** 2)} MiB`;
-        this.log.warn({ pid: w.pid, generation: w.generation, worker: w.slot, rssBytes: rss, limitBytes: this.limitBytes },
+        logWarning(this.log, 'WARN_HOLDFAST_MAX_MEMORY', { pid: w.pid, generation: w.generation, worker: w.slot, rssBytes: rss, limitBytes: this.limitBytes },
           `RSS ${mib(rss)} above --max-memory ${mib(this.limitBytes)} for ${n} samples: reloading worker ${w.slot}`);
         this.reloads.inc();
         this.over.delete(key);

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { reapChild, setChildSubreaper } from '@holdfast/native';
 import type { Logger } from 'pino';
+import { logWarning } from './warnings.js';
 import { procStat } from './proc-stat.js';
 
 /**
@@ -25,7 +26,7 @@ export class OrphanReaper {
     try {
       setChildSubreaper(true);
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'cannot become a child subreaper; orphans of workers go to init');
+      logWarning(this.log, 'WARN_HOLDFAST_NO_SUBREAPER', { err: (err as Error).message }, 'cannot become a child subreaper; orphans of workers go to init');
     }
     // libuv keeps its own SIGCHLD watcher for the children it spawned; this one is added beside it.
     process.on('SIGCHLD', this.onSigchld);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeFd, HANDOVER_ANNOUNCE, HANDOVER_OFFER, NotifySocket, type NotifyMessage } from '@holdfast/native';
 import { HandoverRelay } from './handover-relay.js';
 import type { Logger } from 'pino';
+import { logWarning } from './warnings.js';
 import { procStat } from './proc-stat.js';
 import type { Worker } from './worker.js';
 
@@ -68,14 +69,14 @@ export class NotifyHub {
     for (const fd of msg.fds) { try { closeFd(fd); } catch { /* already closed */ } }
     if (worker && this.handover.reply(worker, fields)) return;
     if (!worker) {
-      this.log.warn({ senderPid: msg.pid, uid: msg.uid, message: msg.data.toString('utf8').slice(0, 200) },
+      logWarning(this.log, 'WARN_HOLDFAST_FOREIGN_NOTIFY', { senderPid: msg.pid, uid: msg.uid, message: msg.data.toString('utf8').slice(0, 200) },
         'ignored sd_notify message from a process that is not one of our workers');
       return;
     }
     const mainPid = Number(fields.get('MAINPID'));
     if (fields.has('MAINPID') && !(mainPid > 1 && this.owner(mainPid) === worker)) {
       // The holder signals MAINPID at drain time: only a process of this worker's own tree may be named.
-      this.log.warn({ pid: worker.pid, mainPid: fields.get('MAINPID') }, 'ignored MAINPID= naming a process outside the worker\'s tree');
+      logWarning(this.log, 'WARN_HOLDFAST_FOREIGN_MAINPID', { pid: worker.pid, mainPid: fields.get('MAINPID') }, 'ignored MAINPID= naming a process outside the worker\'s tree');
       fields.delete('MAINPID');
     }
     worker.handleNotify(fields);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { logWarning } from './warnings.js';
 import { openSockets, type HeldSocket } from './socket-table.js';
 import type { SocketSpec } from './socket-spec.js';
 
@@ -15,7 +16,7 @@ export async function openSocketsRetrying(specs: SocketSpec[], retryMs: number, 
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause;
       if (cause?.code !== 'EADDRINUSE' || performance.now() >= deadline) throw err;
-      if (attempt === 0) log.warn({ err: (err as Error).message, retryMs }, 'address in use; retrying (a previous holder\'s workers may still be closing it)');
+      if (attempt === 0) logWarning(log, 'WARN_HOLDFAST_BIND_RETRY', { err: (err as Error).message, retryMs }, 'address in use; retrying (a previous holder\'s workers may still be closing it)');
       await new Promise((r) => setTimeout(r, 100));
     }
   }

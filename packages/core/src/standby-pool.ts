@@ -8,6 +8,7 @@
  * A standby that exits is replaced after the crash backoff (reset once one gets ready), never in a tight loop.
  */
 import type { Logger } from 'pino';
+import { logWarning } from './warnings.js';
 import type { ProcessHost } from './process-host.js';
 import { backoffDelay, type BackoffOptions } from './restart-policy.js';
 import type { LaunchSpec } from './supervisor-types.js';
@@ -95,7 +96,7 @@ export class StandbyPool {
     this.list.splice(i, 1);
     if (this.source.closed()) return true;
     this.failures++;
-    this.log.warn({ pid: w.pid, code: w.exitInfo?.code, signal: w.exitInfo?.signal }, 'a standby exited; starting another after the backoff');
+    logWarning(this.log, 'WARN_HOLDFAST_STANDBY_EXITED', { pid: w.pid, exitCode: w.exitInfo?.code, signal: w.exitInfo?.signal }, 'a standby exited; starting another after the backoff');
     this.retryLater();
     return true;
   }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { logWarning } from './warnings.js';
 import { HoldfastError } from './errors.js';
 import type { ResolvedSupervisorOptions } from './supervisor-options.js';
 import type { BatchReady, LaunchSpec } from './supervisor-types.js';
@@ -71,7 +72,7 @@ export async function startBatch(ctx: BatchContext, slots: number[], generation:
 
 /** A rolling swap failed midway: put the previous release back into the slots it had already changed. */
 export async function rollBack(ctx: BatchContext, slots: number[], previous: LaunchSpec, nextGeneration: () => number): Promise<void> {
-  ctx.log.warn({ slots }, 'rolling swap failed midway: starting the previous release in the slots it changed');
+  logWarning(ctx.log, 'WARN_HOLDFAST_ROLLING_ROLLBACK', { slots }, 'rolling swap failed midway: starting the previous release in the slots it changed');
   const generation = nextGeneration();
   try {
     for (let i = 0; i < slots.length; i += ctx.opts.maxExtra) await startBatch(ctx, slots.slice(i, i + ctx.opts.maxExtra), generation, previous);

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { logWarning } from './warnings.js';
 import { HoldfastError } from './errors.js';
 import type { ProcessHost } from './process-host.js';
 import { PROMOTE_SIGNAL } from '@holdfast/native/protocol';
@@ -241,7 +242,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.slots[slot] = w;
     w.promote(PROMOTE_SIGNAL);
     this.restarts++;
-    this.log.warn({ pid: w.pid, generation: w.generation, worker: slot, replaces: crashed.pid }, `promoted standby pid ${w.pid} in place of pid ${crashed.pid}`);
+    logWarning(this.log, 'WARN_HOLDFAST_STANDBY_PROMOTED', { pid: w.pid, generation: w.generation, worker: slot, replaces: crashed.pid }, `promoted standby pid ${w.pid} in place of pid ${crashed.pid}`);
     this.emit('promoted', w.snapshot());
     this.standbys.fill();
   }
@@ -255,7 +256,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     this.setState('restarting');
     const delay = this.policy.nextDelay();
-    this.log.warn({ delayMs: delay, failures: this.policy.count }, `restarting in ${delay} ms`);
+    logWarning(this.log, 'WARN_HOLDFAST_RESTARTING', { delayMs: delay, failures: this.policy.count }, `restarting in ${delay} ms`);
     this.cancelRestart = this.host.setTimer(() => {
       this.cancelRestart = null;
       this.restarts++;

@@ -1,6 +1,7 @@
 import { closeFd, describeInvalidListenEnv, ENV, notifySend, parseListenEnv, unsetListenEnv } from '@holdfast/native';
 import { HoldfastError } from './errors.js';
 import type { Logger } from 'pino';
+import { logWarning } from './warnings.js';
 import type { HeldSocket } from './socket-table.js';
 
 /**
@@ -60,7 +61,7 @@ export function closeUnclaimed(held: HeldSocket[], log?: Logger): void {
   const claimed = new Set(held.filter((h) => h.origin === 'inherited').map((h) => h.fd));
   for (const { fd, name } of inheritedFds()) {
     if (claimed.has(fd)) continue;
-    log?.warn({ fd, name }, 'inherited fd matches no --listen NAME; closing it');
+    if (log) logWarning(log, 'WARN_HOLDFAST_UNCLAIMED_FD', { fd, name }, 'inherited fd matches no --listen NAME; closing it');
     try { closeFd(fd); } catch { /* already closed */ }
   }
 }
@@ -91,7 +92,7 @@ export class SystemdPeer {
       notifySend(this.notifySocket, text, fds);
       return true;
     } catch (err) {
-      this.log.warn({ err: (err as Error).message, notifySocket: this.notifySocket }, 'sd_notify to our supervisor failed');
+      logWarning(this.log, 'WARN_HOLDFAST_SUPERVISOR_NOTIFY', { err: (err as Error).message, notifySocket: this.notifySocket }, 'sd_notify to our supervisor failed');
       return false;
     }
   }
@@ -104,7 +105,7 @@ export class SystemdPeer {
   depositFds(held: HeldSocket[]): void {
     if (this.fdStoreMax === 0) return;
     if (held.length > this.fdStoreMax) {
-      this.log.warn({ sockets: held.length, fdStoreMax: this.fdStoreMax }, 'FileDescriptorStoreMax= is smaller than the number of sockets; some are not stored');
+      logWarning(this.log, 'WARN_HOLDFAST_FDSTORE_TOO_SMALL', { sockets: held.length, fdStoreMax: this.fdStoreMax }, 'FileDescriptorStoreMax= is smaller than the number of sockets; some are not stored');
     }
     for (const h of held.slice(0, this.fdStoreMax)) {
       if (this.send({ FDSTORE: 1, FDNAME: h.name }, [h.fd])) delete h.cleanup;

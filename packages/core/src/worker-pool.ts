@@ -4,6 +4,7 @@
  * replaced one. Invariant 5: every process spawned here stays in `live` until it has exited and been reaped.
  */
 import type { Logger } from 'pino';
+import { logWarning } from './warnings.js';
 import { HoldfastError } from './errors.js';
 import type { ProcessHost } from './process-host.js';
 import type { ResolvedSupervisorOptions } from './supervisor-options.js';
@@ -43,7 +44,7 @@ export class WorkerPool {
     const key = `${launch.command}\0${kind.kind}`;
     if (key !== this.lastPreload) {
       this.lastPreload = key;
-      if (kind.problem) this.log.warn({ command: launch.command }, `${launch.command} cannot be run under holdfast as it is: ${kind.problem}`);
+      if (kind.problem) logWarning(this.log, 'WARN_HOLDFAST_NESTED_SUPERVISOR', { command: launch.command }, `${launch.command} cannot be run under holdfast as it is: ${kind.problem}`);
       else if (kind.kind !== 'other') this.log.info({ command: launch.command, wrapper: kind.kind === 'wrapper' }, `Node program: preloading the register hook (${preload.registerPath}) so that its listen() takes the held sockets; --no-preload turns this off`);
     }
     return withPreload(env, kind, preload);
@@ -144,9 +145,9 @@ export class WorkerPool {
       };
       if (old.killedAtDeadline) {
         const cut = outcome.connectionsCut === null ? 'connections cut: unknown' : `${outcome.connectionsCut} connection(s) cut`;
-        this.log.warn({ ...f, drainMs, connectionsCut: outcome.connectionsCut }, `killed at the drain deadline after ${drainMs} ms; ${cut}`);
+        logWarning(this.log, 'WARN_HOLDFAST_DRAIN_KILLED', { ...f, drainMs, connectionsCut: outcome.connectionsCut }, `killed at the drain deadline after ${drainMs} ms; ${cut}`);
       } else if (reported && reported.connections > 0) {
-        this.log.warn({ ...f, drainMs, connectionsCut: reported.connections, requestsCut: reported.requests },
+        logWarning(this.log, 'WARN_HOLDFAST_DRAIN_CUT', { ...f, drainMs, connectionsCut: reported.connections, requestsCut: reported.requests },
           `exited after ${drainMs} ms; its own drain deadline cut ${reported.connections} connection(s)`);
       } else {
         this.log.info({ ...f, drainMs, ...exit }, `drained in ${drainMs} ms`);
