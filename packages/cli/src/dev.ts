@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { watch } from 'chokidar';
 import { HoldfastError, type Logger, type SwapResult } from '@holdfast/core';
 import { resolveConfig, type ConfigFlags } from './config.js';
+import { logCliWarning } from './errors.js';
 import { startHolder } from './start-holder.js';
 import { DEFAULT_IGNORED_DIRS, DEFAULT_IGNORED_GLOBS, extensionFilter, ignoreFilter, ownOutputFiles, parseExtensions } from './watch-filter.js';
 
@@ -71,7 +72,7 @@ export async function devCommand(flags: ConfigFlags, command: string[]): Promise
     try {
       report(log, why, await holder.reload());
     } catch (err) {
-      log.warn({ why, err: (err as Error).message }, 'reload not started');
+      logCliWarning(log, 'WARN_HOLDFAST_RELOAD_NOT_STARTED', { why, err: (err as Error).message }, 'reload not started');
     }
   };
   const burst = debounced(cfg.debounceMs, async (changes) => {
@@ -83,7 +84,7 @@ export async function devCommand(flags: ConfigFlags, command: string[]): Promise
   watcher.on('all', (event, path) => {
     if (event === 'add' || event === 'change' || event === 'unlink') { if (wanted(path)) burst.trigger(path); }
   });
-  watcher.on('error', (err) => log.warn({ err: (err as Error).message }, 'watch error'));
+  watcher.on('error', (err) => logCliWarning(log, 'WARN_HOLDFAST_WATCH_ERROR', { err: (err as Error).message }, 'watch error'));
   watcher.on('ready', () => {
     let files = 0;
     for (const [dir, names] of Object.entries(watcher.getWatched())) {
