@@ -1,13 +1,15 @@
-// docs/errors.md has one section per package whose table lists exactly that package's registry, with the same exit
-// codes and HTTP statuses; and every code a package's source raises is in its registry.
+// docs/errors.md has one section per package whose tables list exactly that package's error and warning registries,
+// with the same exit codes and HTTP statuses; and every code a package's source raises or logs is in a registry it
+// may use (its own, or for the CLI the holder's errors it raises through HoldfastError).
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NATIVE_ERRORS, type ErrorDefinition } from '../../native/src/index.js';
 import { CORE_ERRORS } from '../src/errors.js';
+import { CORE_WARNINGS } from '../src/warnings.js';
 import { ADAPTER_ERRORS, ADAPTER_WARNINGS } from '../../http-adapter/src/errors.js';
-import { CLI_ERRORS } from '../../cli/src/errors.js';
+import { CLI_ERRORS, CLI_WARNINGS } from '../../cli/src/errors.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const doc = readFileSync(join(root, 'docs/errors.md'), 'utf8');
@@ -36,28 +38,39 @@ function codesRaisedIn(pkg: string): Set<string> {
   return all;
 }
 
-const PACKAGES: [string, string, Readonly<Record<string, ErrorDefinition>>, Readonly<Record<string, unknown>>][] = [
-  ['@holdfast/native', 'native', NATIVE_ERRORS, {}],
-  ['@holdfast/core', 'core', CORE_ERRORS, {}],
-  ['@holdfast/http-adapter', 'http-adapter', ADAPTER_ERRORS, ADAPTER_WARNINGS],
-  ['@holdfast/cli', 'cli', CLI_ERRORS, CORE_ERRORS],
+type Registry = Readonly<Record<string, { hint: string }>>;
+
+/** [package, directory, its errors, its warnings (documented in its section), other codes its source may raise]. */
+const PACKAGES: [string, string, Readonly<Record<string, ErrorDefinition>>, Registry, Registry][] = [
+  ['@holdfast/native', 'native', NATIVE_ERRORS, {}, {}],
+  ['@holdfast/core', 'core', CORE_ERRORS, CORE_WARNINGS, {}],
+  ['@holdfast/http-adapter', 'http-adapter', ADAPTER_ERRORS, ADAPTER_WARNINGS, {}],
+  ['@holdfast/cli', 'cli', CLI_ERRORS, CLI_WARNINGS, CORE_ERRORS],
 ];
 
-describe.each(PACKAGES)('%s', (pkg, dir, registry, alsoKnown) => {
-  it('its section lists every code of its registry with its exit code and HTTP status, and nothing else', () => {
+describe.each(PACKAGES)('%s', (pkg, dir, registry, warnings, alsoRaised) => {
+  it('its section lists every code of its registries (errors with their exit code and HTTP status), and nothing else', () => {
     const rows = section(pkg);
     const expected = new Map(Object.entries(registry).map(([code, d]) => [code, [String(d.exitCode), d.httpStatus === undefined ? '' : String(d.httpStatus)]]));
-    for (const code of Object.keys(alsoKnown)) if (code.startsWith('WARN_')) expected.set(code, []);
+    for (const code of Object.keys(warnings)) expected.set(code, []);
     const got = new Map([...rows].map(([code, cells]) => [code, code.startsWith('WARN_') ? [] : cells]));
     expect(Object.fromEntries(got)).toEqual(Object.fromEntries(expected));
   });
 
-  it('every code its source raises is in its registry', () => {
-    const known = new Set([...Object.keys(registry), ...Object.keys(alsoKnown)]);
+  it('every code its source raises or logs is in a registry it may use', () => {
+    const known = new Set([...Object.keys(registry), ...Object.keys(warnings), ...Object.keys(alsoRaised)]);
     expect([...codesRaisedIn(dir)].filter((c) => !known.has(c)).sort()).toEqual([]);
   });
 
+  it('every warning code is WARN_HOLDFAST_* and used in its source', () => {
+    const used = codesRaisedIn(dir);
+    for (const code of Object.keys(warnings)) {
+      expect(code).toMatch(/^WARN_HOLDFAST_[A-Z_]+$/);
+      expect(used.has(code), `${code} is logged somewhere in packages/${dir}/src`).toBe(true);
+    }
+  });
+
   it('every code has a hint that says what to do', () => {
-    for (const [code, d] of Object.entries(registry)) expect(d.hint.length, code).toBeGreaterThan(20);
+    for (const [code, d] of [...Object.entries(registry), ...Object.entries(warnings)]) expect(d.hint.length, code).toBeGreaterThan(20);
   });
 });
