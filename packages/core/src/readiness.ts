@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { closeFd, HANDOVER_ANNOUNCE, HANDOVER_OFFER, NotifySocket, type NotifyMessage } from '@holdfast/native';
+import { closeFd, HANDOVER_ANNOUNCE, HANDOVER_OFFER, NotifySocket, randomHex, type NotifyMessage } from '@holdfast/native';
 import { HandoverRelay } from './handover-relay.js';
 import type { Logger } from 'pino';
 import { logWarning } from './warnings.js';
@@ -36,7 +35,7 @@ export class NotifyHub {
 
   constructor(private readonly log: Logger) {
     this.handover = new HandoverRelay(() => this.workers.values(), log);
-    this.path = `@holdfast/${process.pid}/${randomBytes(6).toString('hex')}/notify`;
+    this.path = `@holdfast/${process.pid}/${randomHex(6)}/notify`;
     this.socket = NotifySocket.bind(this.path);
     this.socket.onMessage((msg) => this.dispatch(msg));
   }

@@ -11,12 +11,11 @@
  * Only datagrams whose sender the kernel vouches is the holder (SCM_CREDENTIALS) are read; fds from anyone else
  * are closed unread.
  */
-import { randomBytes } from 'node:crypto';
 import { holderPid } from './holder-guard.js';
 import {
   ENV, HANDOVER_ACK, HANDOVER_ADDRESS_PREFIX, HANDOVER_ADOPTED, HANDOVER_ANNOUNCE, HANDOVER_DELIVER, HANDOVER_MAX_FDS,
   HANDOVER_MAX_PAYLOAD_BYTES, HANDOVER_OFFER, HANDOVER_REASON, HANDOVER_REFUSED, HANDOVER_REPLY_TIMEOUT_MS,
-  HOLDFAST_ENV, loadNative, parseHandoverBatch, type HandoverBatch, type NotifyMessage,
+  HOLDFAST_ENV, loadNative, parseHandoverBatch, randomHex, type HandoverBatch, type NotifyMessage,
 } from './native.js';
 import { notifyQuietly } from './notify.js';
 
@@ -47,7 +46,7 @@ function closeAll(fds: number[]): void {
 }
 
 export class HandoverChannel {
-  readonly address = `${HANDOVER_ADDRESS_PREFIX}${process.pid}/${randomBytes(6).toString('hex')}`;
+  readonly address = `${HANDOVER_ADDRESS_PREFIX}${process.pid}/${randomHex(6)}`;
   private readonly socket = native().NotifySocket.bind(this.address);
   private readonly adopters = new Map<string, Adopter>();
   private readonly waiting = new Map<string, (ok: boolean) => void>();

@@ -1,5 +1,5 @@
 /**
- * The only place this package touches `@holdfast/native`. The protocol's names and parsers come from its pure
+ * The only place this package touches `@holdfast/native`. The protocol's names and parsers (and randomHex) come from its pure
  * module (`@holdfast/native/protocol`: no binary, any OS), so the worker side reads LISTEN_* exactly as the holder
  * writes them. The addon (fd inspection and close-on-exec for inherited fds, the AF_UNIX datagrams of sd_notify
  * and of the connection hand-over, the parent-death guard, the fd checks) is loaded only when needed, by loadNative(): a process with no inherited
@@ -19,6 +19,7 @@ export {
   HANDOVER_MAX_PAYLOAD_BYTES, HANDOVER_OFFER, HANDOVER_REASON, HANDOVER_REFUSED, HANDOVER_REPLY_TIMEOUT_MS,
   parseHandoverBatch, type HandoverBatch,
 } from '@holdfast/native/protocol';
+export { randomHex } from '@holdfast/native/random-id';
 export type { FdInfo, FdExpectation, NotifyMessage } from '@holdfast/native';
 
 /** What the adapter uses of the addon side of @holdfast/native. */

@@ -27,6 +27,7 @@ export { closeFd, setCloexec, dupFd, inspectFd, peerCredentials, type FdInfoDeta
 export { notifySend, NotifySocket, type NotifySocketOptions } from './notify.js';
 export { execHelperPath, resolveExecHelper } from './exec-helper.js';
 export { addonPath } from './binding.js';
+export { randomHex } from './random-id.js';
 export { type NativeMissingError } from './prebuilds.js';
 export { openFifo, openSpecial, openMessageQueue, unlinkMessageQueue, messageQueueAttributes, probeUnixPath } from './special.js';
 export { armParentDeathGuard, reapChild, setChildSubreaper } from './process.js';
