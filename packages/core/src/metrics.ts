@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { loadPromClient } from './prom-client-load.js';
 import { SERVICE_STATES, WORKER_STATES } from './service-state.js';
 import type { SupervisorEvents, SupervisorStatus } from './supervisor-types.js';
 import type { WorkerOutputStatus } from './worker-output.js';
@@ -13,8 +14,8 @@ export interface MetricsSource {
 export interface HolderMetrics {
   /**
    * Prometheus text exposition format (`GET /metrics`) and its content type. The first call loads prom-client
-   * (about 4 MiB of the holder's RSS and its default metrics' event-loop monitor): a holder nobody scrapes never
-   * pays for it.
+   * (the parts it uses, prom-client-load.ts; about 1 MiB of the holder's RSS, and its default metrics' event-loop
+   * monitor): a holder nobody scrapes never pays for it.
    */
   render(): Promise<{ contentType: string; body: string }>;
   /** The registry (loads prom-client). */
@@ -60,7 +61,7 @@ export function createMetrics(source: MetricsSource, opts: { defaultMetrics?: bo
   let loading: Promise<Registry> | null = null;
 
   const load = (): Promise<Registry> => loading ??= (async () => {
-    const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = await import('prom-client');
+    const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = loadPromClient();
     const registry = new Registry();
     const swaps = new Counter({ name: 'holdfast_swaps_total', help: 'Generations started (first start, reload, crash restart) by outcome: ready, rolled_back (previous generation kept serving), failed (nothing serving).', labelNames: ['outcome'], registers: [registry] });
     const crashes = new Counter({ name: 'holdfast_crashes_total', help: 'Serving workers that exited without being asked to.', registers: [registry] });

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../src/metrics.js';
 import { HoldfastError } from '../src/errors.js';
+import { loadPromClient } from '../src/prom-client-load.js';
 import type { SupervisorStatus } from '../src/supervisor.js';
 
 class FakeSupervisor extends EventEmitter {
@@ -77,5 +78,11 @@ describe('createMetrics', () => {
     expect(value(text, 'holdfast_swaps_total{outcome="ready"}')).toBe(2);
     expect(value(text, 'holdfast_ready_duration_seconds_count')).toBe(2);
     expect(value(text, 'holdfast_drain_duration_seconds_count')).toBe(1);
+  });
+
+  it('loads prom-client module by module (not its index, which loads node:https, node:tls and node:crypto)', () => {
+    const parts = loadPromClient();
+    expect(parts.via).toBe('modules');
+    for (const name of ['Registry', 'Counter', 'Gauge', 'Histogram', 'collectDefaultMetrics'] as const) expect(typeof parts[name]).toBe('function');
   });
 });
