@@ -1,6 +1,9 @@
 // Holder footprint: start `holdfast run` with a minimal worker, wait for READY, then report the holder's RSS
 // after `--idle-ms` of idling, its CPU time (user+sys) over that idle period, and the time from spawn to the
 // first answer of the control API. With --metrics, GET /metrics once first (the metrics endpoint in use).
+// Next to RSS, from /proc/PID/smaps_rollup: PSS (shared pages divided among the processes that map them, e.g. the
+// node binary's code shared with the workers) and the anonymous part (heap, stacks: memory only this holder uses;
+// the rest of RSS is file pages of the node binary and libraries, which the kernel can drop and re-read).
 //   node bench/holder-footprint.mjs [--runs N] [--idle-ms MS] [--metrics] [--json]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -21,6 +24,13 @@ function stat(pid) {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return { cpuMs: ((Number(f[11]) + Number(f[12])) / TICK) * 1000, rssMiB: (Number(f[21]) * PAGE) / 2 ** 20 };
+}
+
+/** Rss, Pss and Anonymous of /proc/PID/smaps_rollup, in MiB. */
+function rollup(pid) {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { rssMiB: kib('Rss') / 1024, pssMiB: kib('Pss') / 1024, anonMiB: kib('Anonymous') / 1024 };
 }
 
 function get(path, url) {
@@ -61,7 +71,11 @@ async function once() {
     const a = stat(holder.pid);
     await sleep(idleMs);
     const b = stat(holder.pid);
-    return { controlMs: Math.round(controlMs), rssMiB: +b.rssMiB.toFixed(1), idleCpuPct: +(((b.cpuMs - a.cpuMs) / idleMs) * 100).toFixed(2) };
+    const mem = rollup(holder.pid);
+    return {
+      controlMs: Math.round(controlMs), rssMiB: +b.rssMiB.toFixed(1), pssMiB: +mem.pssMiB.toFixed(1), anonMiB: +mem.anonMiB.toFixed(1),
+      idleCpuPct: +(((b.cpuMs - a.cpuMs) / idleMs) * 100).toFixed(2),
+    };
   } finally {
     holder.kill('SIGTERM');
     await new Promise((r) => holder.once('exit', r));
@@ -71,6 +85,11 @@ async function once() {
 
 const out = [];
 for (let i = 0; i < runs; i++) out.push(await once());
-const med = (k) => { const v = out.map((o) => o[k]).sort((x, y) => x - y); return v[Math.floor(v.length / 2)]; };
-const summary = { runs, idleMs, metrics: !!opt.metrics, controlMs: med('controlMs'), rssMiB: med('rssMiB'), idleCpuPct: med('idleCpuPct'), each: out };
+const sorted = (k) => out.map((o) => o[k]).sort((x, y) => x - y);
+const med = (k) => sorted(k)[Math.floor(out.length / 2)];
+const range = (k) => [sorted(k)[0], sorted(k).at(-1)];
+const summary = {
+  runs, idleMs, metrics: !!opt.metrics, controlMs: med('controlMs'), rssMiB: med('rssMiB'), rssRangeMiB: range('rssMiB'),
+  pssMiB: med('pssMiB'), anonMiB: med('anonMiB'), idleCpuPct: med('idleCpuPct'), each: out,
+};
 console.log(opt.json ? JSON.stringify(summary) : summary);
