@@ -14,7 +14,7 @@ export interface MetricsSource {
 export interface HolderMetrics {
   /**
    * Prometheus text exposition format (`GET /metrics`) and its content type. The first call loads prom-client
-   * (the parts it uses, prom-client-load.ts; about 1 MiB of the holder's RSS, and its default metrics' event-loop
+   * (the parts it uses, prom-client-load.ts; 1-2 MiB of the holder's RSS, and its default metrics' event-loop
    * monitor): a holder nobody scrapes never pays for it.
    */
   render(): Promise<{ contentType: string; body: string }>;
