@@ -109,6 +109,9 @@ describe('hand-over on reload', () => {
     expect(new Set(second.map((x) => x.localPort))).toEqual(new Set(first.map((x) => x.localPort))); // the same 20 connections
     for (const x of second) expect(newPids).toContain(/hello from (\d+)/.exec(x.body)![1]);
     expect(holder.output).toMatch(/"drained in \d+ ms"/);
+    const metrics = (await callControl<string>(holder.control, 'GET', '/metrics')).body;
+    expect(metrics).toMatch(/^holdfast_handover_connections_total\{outcome="adopted"\} 20$/m);
+    expect(metrics).toMatch(/^holdfast_handover_connections_total\{outcome="refused"\} 0$/m);
     agent.destroy();
   }, 120_000);
 

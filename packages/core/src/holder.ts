@@ -80,7 +80,7 @@ export class Holder {
       settleMs: opts.settleMs, watchdogMs: opts.watchdogMs, preload: opts.preload, standby: opts.standby,
       explainFailure: failureReporter(sockets, this.output),
     }, this.output.wrap(opts.host ?? realProcessHost), notify, log);
-    this.metrics = createMetrics(this.supervisor, { output: this.output });
+    this.metrics = createMetrics(this.supervisor, { output: this.output, handover: notify.handover });
     this.reaper = new OrphanReaper((pid) => this.supervisor.isWorkerPid(pid), log);
     if (opts.onFailed === 'exit') {
       this.supervisor.on('state', (s) => {

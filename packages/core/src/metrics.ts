@@ -3,6 +3,7 @@ import { loadPromClient } from './prom-client-load.js';
 import { SERVICE_STATES, WORKER_STATES } from './service-state.js';
 import type { SupervisorEvents, SupervisorStatus } from './supervisor-types.js';
 import type { WorkerOutputStatus } from './worker-output.js';
+import type { HandoverCounts } from './handover-relay.js';
 
 /** What the metrics listen to: the supervisor's events and its status snapshot. */
 export interface MetricsSource {
@@ -48,12 +49,14 @@ type Outcome = 'ready' | 'rolled_back' | 'failed';
  * - `holdfast_workers{state}`: worker processes by state (starting, ready, draining).
  * - `holdfast_generation`: the serving generation (0 when none).
  * - `holdfast_service_state{state}`: 1 for the current service state, 0 for the others.
+ * - `holdfast_handover_connections_total{outcome}`: open connections offered by draining workers, `adopted` by the
+ *   successor (moved: the client kept its connection) or `refused` (drained in the old worker instead).
  * - `holdfast_output_lines_total{stream}`, `holdfast_output_dropped_lines_total{stream}`: lines the holder wrote to
  *   its stdout/stderr (worker output and its own log), and lines it dropped because that output was broken or full.
  * - `holdfast_process_*`, `holdfast_nodejs_*`: the holder process itself (prom-client defaults).
  * Until the first scrape the events are counted in plain objects; prom-client is imported on first use.
  */
-export function createMetrics(source: MetricsSource, opts: { defaultMetrics?: boolean; output?: { status(): WorkerOutputStatus } } = {}): HolderMetrics {
+export function createMetrics(source: MetricsSource, opts: { defaultMetrics?: boolean; output?: { status(): WorkerOutputStatus }; handover?: { readonly counts: HandoverCounts } } = {}): HolderMetrics {
   // Before prom-client is loaded: counts and observations, classified when they happen (a failure is a rollback
   // only if something serves at that moment).
   const pending = { swaps: { ready: 0, rolled_back: 0, failed: 0 } as Record<Outcome, number>, crashes: 0, ready: [] as number[], drain: [] as number[] };
@@ -98,6 +101,13 @@ export function createMetrics(source: MetricsSource, opts: { defaultMetrics?: bo
       new Counter({
         name: 'holdfast_output_dropped_lines_total', help: 'Lines dropped because the holder\'s stdout/stderr was broken (EPIPE) or full.', labelNames: ['stream'], registers: [registry],
         collect() { const o = output.status(); this.reset(); this.inc({ stream: 'stdout' }, o.stdout.dropped); this.inc({ stream: 'stderr' }, o.stderr.dropped); },
+      });
+    }
+    const handover = opts.handover;
+    if (handover) {
+      new Counter({
+        name: 'holdfast_handover_connections_total', help: 'Open connections a draining worker offered to its successor, by outcome: adopted (moved, the client kept its connection), refused (drained where they were).', labelNames: ['outcome'], registers: [registry],
+        collect() { this.reset(); this.inc({ outcome: 'adopted' }, handover.counts.adopted); this.inc({ outcome: 'refused' }, handover.counts.refused); },
       });
     }
     if (opts.defaultMetrics !== false) {

@@ -54,6 +54,17 @@ describe('createMetrics', () => {
     expect(text).toContain('# TYPE holdfast_swaps_total counter');
   });
 
+  it('counts hand-over connections adopted and refused from the relay\'s totals at each scrape', async () => {
+    const counts = { adopted: 0, refused: 0 };
+    const m = createMetrics(new FakeSupervisor(), { defaultMetrics: false, handover: { counts } });
+    expect(value((await m.render()).body, 'holdfast_handover_connections_total{outcome="adopted"}')).toBe(0);
+    counts.adopted = 20;
+    counts.refused = 3;
+    const body = (await m.render()).body;
+    expect(value(body, 'holdfast_handover_connections_total{outcome="adopted"}')).toBe(20);
+    expect(value(body, 'holdfast_handover_connections_total{outcome="refused"}')).toBe(3);
+  });
+
   it('keeps each holder in its own registry and can add the holder process metrics', async () => {
     const sa = new FakeSupervisor();
     const a = createMetrics(sa);
