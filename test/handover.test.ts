@@ -177,6 +177,51 @@ describe('hand-over on reload', () => {
     expect(tally.ok).toBeGreaterThan(100);
   }, 300_000); // ~40 s on a quiet machine; 20 reloads take far longer when other suites load the cores
 
+  it.each([
+    { rampMs: '300', gradual: true },
+    { rampMs: '0', gradual: false },
+  ])('HOLDFAST_HANDOVER_RAMP_MS=$rampMs: 8 busy keep-alive connections across 3 reloads, 0 failed, the same 8 connections; paced: the old worker keeps serving some after the new one answered', async ({ rampMs, gradual }) => {
+    holder = start({ KIND: 'http', HOLDFAST_HANDOVER_RAMP_MS: rampMs });
+    await holder.waitReady(1);
+    const { port } = await holder.address('http');
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const replies: { pid: string; localPort: number }[] = [];
+    let failed = 0;
+    let running = true;
+    const loops = Array.from({ length: 8 }, async () => {
+      while (running) {
+        try {
+          const r = await get(port, agent);
+          if (r.status === 200) replies.push({ pid: /hello from (\d+)/.exec(r.body)![1]!, localPort: r.localPort }); else failed++;
+        } catch { failed++; }
+      }
+    });
+    await sleep(300);
+    const lateOld: number[] = []; // per reload: answers from the old worker received after the new one's first answer
+    for (let i = 0; i < 3; i++) {
+      const before = servingPids(await holder.status()).map(String);
+      const from = replies.length;
+      expect((await reload(holder)).ok).toBe(true);
+      for (const pid of before) expect(await exitOf(Number(pid), 15_000)).toBeGreaterThanOrEqual(0);
+      const seen = replies.slice(from);
+      const firstNew = seen.findIndex((r) => !before.includes(r.pid));
+      expect(firstNew).toBeGreaterThanOrEqual(0);
+      lateOld.push(seen.slice(firstNew).filter((r) => before.includes(r.pid)).length);
+    }
+    running = false;
+    await Promise.all(loops);
+    agent.destroy();
+    console.log(JSON.stringify({ test: 'handover-ramp', rampMs, replies: replies.length, failed, lateOld }));
+    expect(failed).toBe(0);
+    expect(new Set(replies.map((r) => r.localPort)).size).toBe(8); // no connection was closed and reopened
+    // All at once, an old answer can follow the new worker's first one only for a request already in progress at the
+    // drain (at most one per connection); paced, the connections waiting their turn keep being answered by the old one.
+    for (const n of lateOld) {
+      if (gradual) expect(n).toBeGreaterThan(8);
+      else expect(n).toBeLessThanOrEqual(8);
+    }
+  }, 120_000);
+
   it('20 silent connections that send their first request 0-1 s after the drain began: 0 lost, the new generation answers', async () => {
     holder = start({ KIND: 'http' });
     const before = await holder.waitReady(1);

@@ -32,6 +32,7 @@ import { closeSilentAfterGrace } from './silent-connections.js';
 import { advertiseHint, KEEP_ALIVE_MARGIN_MS, type KeepAliveTimers } from './keep-alive.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import { handoverChannel, type HandoverChannel } from './handover-channel.js';
+import { HandoverRamp, rampStepFromEnv } from './handover-ramp.js';
 import { activeParsers, adoptConnection, fdOf, idleHttpConnection, nothingToWrite, pauseReading, resumeReading } from './connection-handover.js';
 import { webSocketOf, WS_GOING_AWAY } from './websocket-close.js';
 import { HANDOVER_PIPELINE_LIMIT, last, type Mode, type SocketState } from './http-socket-state.js';
@@ -56,6 +57,10 @@ export class HttpDrain implements Drainable {
   /** Idle connections no longer read, waiting for the next batch to the successor. */
   private readonly queued = new Set<Socket>();
   private readonly channel: HandoverChannel | null;
+  /** Paces the hand-over (handover-ramp.ts); set when the drain starts in handover mode. */
+  private ramp: HandoverRamp | null = null;
+  /** HOLDFAST_HANDOVER_RAMP_MS, read (and checked) at serve(), not at the drain. */
+  private readonly rampStepMs: number;
   private mode: Mode = 'serving';
   private flushScheduled = false;
   private readonly graces: Promise<void>[] = [];
@@ -75,6 +80,7 @@ export class HttpDrain implements Drainable {
     // Plain HTTP/1.1 only: TLS cannot move (https.Server is not an http.Server: the session keys stay here), and
     // a fallback-bound server has no holder to hand over through.
     this.channel = handover && fd !== undefined && server instanceof http.Server ? handoverChannel() : null;
+    this.rampStepMs = this.channel ? rampStepFromEnv() : 0;
     this.channel?.addAdopter(name, (connectionFd) => {
       if (this.mode !== 'serving' || !server.listening) throw new Error(`server "${name}" is draining`);
       adoptConnection(server, connectionFd);
@@ -161,6 +167,8 @@ export class HttpDrain implements Drainable {
       if (!socket.destroyed && !nothingToWrite(socket)) socket.once('drain', () => { if (this.mode === 'handover') this.offerWhenIdle(socket); });
       return;
     }
+    // Not its turn yet: keep serving it here; its next response's end or the ramp's next step brings it back.
+    if (this.ramp && !this.ramp.take()) return;
     pauseReading(socket);
     this.queued.add(socket);
     if (!this.flushScheduled) {
@@ -193,6 +201,7 @@ export class HttpDrain implements Drainable {
   private closeMode(paused: Socket[] = []): void {
     const first = this.mode !== 'close';
     this.mode = 'close';
+    this.ramp?.stop();
     for (const socket of [...paused, ...this.queued]) resumeReading(socket);
     this.queued.clear();
     if (!first) {
@@ -251,8 +260,13 @@ export class HttpDrain implements Drainable {
       // kernel for the successor); busy ones when their response ends. A refusal switches to close mode.
       this.mode = 'handover';
       for (const [socket, state] of this.sockets) for (const res of state.pending) this.decideAtHeaders(res, state);
-      const active = activeParsers(this.server);
-      for (const socket of this.tracker.connections) this.offerWhenIdle(socket, active);
+      const sweep = (): void => {
+        if (this.mode !== 'handover') return;
+        const active = activeParsers(this.server);
+        for (const socket of this.tracker.connections) this.offerWhenIdle(socket, active);
+      };
+      this.ramp = new HandoverRamp(this.rampStepMs, sweep);
+      sweep();
     } else {
       this.closeMode();
     }
@@ -271,6 +285,7 @@ export class HttpDrain implements Drainable {
     const cutRequests = (): number => this.inFlightCount();
     let inFlightLeft = 0;
     const cutConnections = await this.tracker.settle(signal, [], () => { inFlightLeft = cutRequests(); });
+    this.ramp?.stop();
     await Promise.all(this.graces);
     for (const state of this.sockets.values()) if (state.timer) clearTimeout(state.timer);
     return this.tracker.report(this, started, { connectionsAtStart, inFlightAtStart, ...this.counts }, cutConnections, inFlightLeft);

@@ -26,7 +26,7 @@ export { notify } from './notify.js';
 export { ready, isReady } from './readiness.js';
 export { startWatchdog, stopWatchdog, watchdogUsec } from './watchdog.js';
 export { serve, type ServeOptions, type ServeTarget, type Served } from './serve.js';
-export { warmUp, warmupFromEnv, WARMUP_REQUEST_TIMEOUT_MS, type WarmupOptions, type WarmupRequest, type WarmupReport } from './warmup.js';
+export { warmUp, warmupFromEnv, WARMUP_CONNECTIONS, WARMUP_REQUEST_TIMEOUT_MS, type WarmupOptions, type WarmupRequest, type WarmupReport, type WarmupVia } from './warmup.js';
 export { WARMUP_HEADER } from '@holdfast/native/protocol';
 export { drain, isDraining, drainSignals } from './drain.js';
 export type { DrainContext, DrainHook, DrainReport, TargetReport, TargetKind, CutCounts } from './drain-types.js';

@@ -120,8 +120,8 @@ export async function attach(target: ServeTarget, options: ServeOptions, insideR
 
   if (kind === 'fastify' && !insideReady) await (target as FastifyLike).ready();
   const warmup = warmupFor(kind, options);
-  // In-process, before the fd is attached: warm-up requests never reach the held socket.
-  if (warmup) await warmUp((req, res) => server!.emit('request', req, res), warmup, name);
+  // Before the fd is attached, on a private socket or in-process: warm-up requests never reach the held socket.
+  if (warmup) await warmUp(server as http.Server | https.Server, warmup, name);
   const untilReady = !listenNow && !autoReadyEnabled() && !isReady();
   if (fd !== undefined && (untilReady || isStandby())) {
     // No accept before READY=1: the fd is attached when the app calls ready(). Until then connections wait in

@@ -1,14 +1,20 @@
 /**
- * Warm-up before READY=1: run the app's own request handlers a number of times on configured requests, in-process
- * (light-my-request, the library behind fastify's inject()), so that the first real requests a new generation
- * serves find its code compiled and its caches filled. Never through the held socket: nothing is attached yet,
- * and the requests are handed straight to the server's 'request' listeners. Each carries `x-holdfast-warmup: 1`
- * (WARMUP_HEADER) so the app's metrics and logs can leave them out.
+ * Warm-up before READY=1: run the app's own server a number of times on configured requests, so that the first
+ * real requests a new generation serves find its code compiled and its caches filled. Never through the held
+ * socket: nothing is attached yet. Two transports:
+ * - 'socket' (default for plain HTTP/1.1 servers, fastify's included): real HTTP from WARMUP_CONNECTIONS keep-alive
+ *   connections on a private unix socket whose connections the server handles as its own (warmup-socket.ts), so
+ *   node's socket, parser and response code is compiled too, not only the app's handlers;
+ * - 'in-process' (https servers, or when asked): injected into the server's 'request' listeners with
+ *   light-my-request (the library behind fastify's inject()).
+ * Each request carries `x-holdfast-warmup: 1` (WARMUP_HEADER) so the app's metrics and logs can leave them out.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as http from 'node:http';
+import type * as https from 'node:https';
 import { HOLDFAST_ENV, WARMUP_DEFAULT_COUNT, WARMUP_HEADER } from '@holdfast/native/protocol';
 import { HoldfastAdapterError, warn } from './errors.js';
 import { notifyQuietly } from './notify.js';
+import { openWarmupSocket, type WarmupSend, type WarmupTransport } from './warmup-socket.js';
 
 /** One warm-up request. */
 export interface WarmupRequest {
@@ -26,7 +32,16 @@ export interface WarmupOptions {
   requests: WarmupRequest[];
   /** Runs of each request, >= 1. Default WARMUP_DEFAULT_COUNT (200). */
   count?: number;
+  /** 'socket' (default; plain HTTP only, https falls back to 'in-process') or 'in-process'. */
+  via?: WarmupVia;
 }
+
+/** How warm-up requests reach the app (see the file's comment). */
+export type WarmupVia = 'socket' | 'in-process';
+const VIAS: readonly WarmupVia[] = ['socket', 'in-process'];
+
+/** Keep-alive connections the 'socket' warm-up uses at once: several sockets readable in one turn, as under load. */
+export const WARMUP_CONNECTIONS = 16;
 
 /** One warm-up request's time limit, in ms: a handler that never answers must not hold READY=1 forever. */
 export const WARMUP_REQUEST_TIMEOUT_MS = 5000;
@@ -37,9 +52,9 @@ export interface WarmupReport {
   /** Answers with status >= 500, thrown handlers and timeouts. */
   failed: number;
   ms: number;
+  /** The transport used. */
+  via: WarmupVia;
 }
-
-type Dispatch = (req: IncomingMessage, res: ServerResponse) => void;
 
 const bad = (value: unknown, expected: string): never => {
   throw new HoldfastAdapterError('ERR_HOLDFAST_INVALID_OPTION', `option "warmup" is ${JSON.stringify(value)}; expected ${expected}`);
@@ -58,6 +73,7 @@ export function validateWarmup(w: unknown): WarmupOptions {
     if (r.method !== undefined && (typeof r.method !== 'string' || !/^[A-Z]+$/.test(r.method))) bad(r.method, 'an HTTP method in capitals such as "GET"');
   }
   if (o.count !== undefined && (!Number.isInteger(o.count) || o.count < 1)) bad(o.count, `count to be a whole number >= 1 (${shape})`);
+  if (o.via !== undefined && !VIAS.includes(o.via)) bad(o.via, `via to be one of ${VIAS.join(', ')}`);
   return o;
 }
 
@@ -81,45 +97,79 @@ export function warmupFromEnv(env: NodeJS.ProcessEnv = process.env): WarmupOptio
   if (!Number.isInteger(count) || count < 1) {
     throw new HoldfastAdapterError('ERR_HOLDFAST_INVALID_OPTION', `${HOLDFAST_ENV.WARMUP_COUNT} is ${JSON.stringify(countText)}; expected a whole number >= 1`);
   }
-  return requests.length ? { requests, count } : undefined;
+  const via = env[HOLDFAST_ENV.WARMUP_VIA] || undefined;
+  if (via !== undefined && !VIAS.includes(via as WarmupVia)) {
+    throw new HoldfastAdapterError('ERR_HOLDFAST_INVALID_OPTION', `${HOLDFAST_ENV.WARMUP_VIA} is ${JSON.stringify(via)}; expected one of ${VIAS.join(', ')}`);
+  }
+  return requests.length ? { requests, count, ...(via ? { via: via as WarmupVia } : {}) } : undefined;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+/** In-process transport: light-my-request into the server's 'request' listeners. */
+async function injector(server: http.Server | https.Server): Promise<WarmupTransport> {
+  const { default: inject } = await import('light-my-request');
+  const dispatch = (req: http.IncomingMessage, res: http.ServerResponse): void => { server.emit('request', req, res); };
+  const send: WarmupSend = async (r, headers, timeoutMs) => {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs); });
+    const res = await Promise.race([inject(dispatch, {
+      method: (r.method ?? 'GET') as 'GET', url: r.url, headers: { ...r.headers, ...headers },
+      ...(r.body === undefined ? {} : { payload: r.body }),
+    }), limit]).finally(() => clearTimeout(timer));
+    return res.statusCode;
+  };
+  return { send, close: async () => {} };
+}
+
+/** The transport `opts.via` asks for; 'socket' needs a plain HTTP server and falls back to in-process. */
+async function transportFor(server: http.Server | https.Server, opts: WarmupOptions): Promise<{ transport: WarmupTransport; via: WarmupVia; connections: number }> {
+  if ((opts.via ?? 'socket') === 'socket' && server instanceof http.Server) {
+    try {
+      return { transport: await openWarmupSocket(server, WARMUP_CONNECTIONS), via: 'socket', connections: WARMUP_CONNECTIONS };
+    } catch (err) {
+      warn('WARN_HOLDFAST_WARMUP_FAILED', `warm-up over a private socket unavailable (${(err as Error).message}); running it in-process`);
+    }
+  }
+  return { transport: await injector(server), via: 'in-process', connections: 1 };
 }
 
 /**
- * Run `opts.requests`, each `opts.count` times in turn, through `dispatch` (a server's 'request' listeners).
- * Failures (status >= 500, a thrown handler, no answer within WARMUP_REQUEST_TIMEOUT_MS) are counted and reported
- * once as a warning; they never stop READY=1 (a timeout ends the warm-up early). Sends `STATUS=` with the result.
+ * Run `opts.requests`, each `opts.count` times, against `server` (its fd not attached yet), `connections` at a time
+ * for the 'socket' transport, one at a time in-process. Failures (status >= 500, a thrown handler, a transport
+ * error, no answer within WARMUP_REQUEST_TIMEOUT_MS) are counted and reported once as a warning; they never stop
+ * READY=1 (a timeout ends the warm-up early). Sends `STATUS=` with the result. Warm-up connections are closed
+ * before this resolves.
  */
-export async function warmUp(dispatch: Dispatch, opts: WarmupOptions, label: string): Promise<WarmupReport> {
-  const { default: inject } = await import('light-my-request');
+export async function warmUp(server: http.Server | https.Server, opts: WarmupOptions, label: string): Promise<WarmupReport> {
   const count = opts.count ?? WARMUP_DEFAULT_COUNT;
   const t0 = performance.now();
+  const { transport, via, connections } = await transportFor(server, opts);
+  const total = count * opts.requests.length;
+  let next = 0;
   let requests = 0;
   let failed = 0;
+  let stop = false;
   let first: string | undefined;
-  outer: for (let i = 0; i < count; i++) {
-    for (const r of opts.requests) {
+  const loop = async (): Promise<void> => {
+    while (!stop && next < total) {
+      const r = opts.requests[next++ % opts.requests.length]!;
       requests++;
       try {
-        const res = await withTimeout(inject(dispatch, {
-          method: (r.method ?? 'GET') as 'GET', url: r.url, headers: { ...r.headers, [WARMUP_HEADER]: '1' },
-          ...(r.body === undefined ? {} : { payload: r.body }),
-        }), WARMUP_REQUEST_TIMEOUT_MS);
-        if (res.statusCode >= 500) { failed++; first ??= `${r.method ?? 'GET'} ${r.url} answered ${res.statusCode}`; }
+        const status = await transport.send(r, { [WARMUP_HEADER]: '1' }, WARMUP_REQUEST_TIMEOUT_MS);
+        if (status >= 500) { failed++; first ??= `${r.method ?? 'GET'} ${r.url} answered ${status}`; }
       } catch (err) {
         failed++;
         first ??= `${r.method ?? 'GET'} ${r.url}: ${(err as Error).message}`;
-        if (/no answer within/.test((err as Error).message)) break outer;
+        if (/no answer within/.test((err as Error).message)) stop = true;
       }
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(connections, total) }, loop));
+  } finally {
+    await transport.close();
   }
   const ms = Math.round(performance.now() - t0);
   if (failed > 0) warn('WARN_HOLDFAST_WARMUP_FAILED', `warm-up of "${label}": ${failed} of ${requests} requests failed (first: ${first})`);
-  notifyQuietly(`STATUS=warm-up of "${label}": ${requests} requests in ${ms} ms${failed ? `, ${failed} failed` : ''}`);
-  return { requests, failed, ms };
+  notifyQuietly(`STATUS=warm-up of "${label}": ${requests} requests ${via === 'socket' ? 'over a private socket' : 'in-process'} in ${ms} ms${failed ? `, ${failed} failed` : ''}`);
+  return { requests, failed, ms, via };
 }

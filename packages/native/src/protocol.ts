@@ -66,9 +66,14 @@ export const HOLDFAST_ENV = {
   LOG_FORMAT: 'HOLDFAST_LOG_FORMAT',
   /**
    * Warm-up before READY=1 (`holdfast run --warmup`): comma-separated request targets, each `PATH` or
-   * `METHOD PATH` (`/`, `GET /health`), run in-process against the app's own handlers, never through the socket.
+   * `METHOD PATH` (`/`, `GET /health`), run against the app's own server, never through the held socket.
    */
   WARMUP: 'HOLDFAST_WARMUP',
+  /**
+   * How warm-up requests reach the app: 'socket' (default for plain HTTP: real HTTP on a private unix socket
+   * whose connections the server handles as its own) or 'in-process' (injected into the 'request' listeners).
+   */
+  WARMUP_VIA: 'HOLDFAST_WARMUP_VIA',
   /** How many times each warm-up request runs (`--warmup-count`); default WARMUP_DEFAULT_COUNT. */
   WARMUP_COUNT: 'HOLDFAST_WARMUP_COUNT',
   /**
@@ -78,6 +83,11 @@ export const HOLDFAST_ENV = {
   STANDBY: 'HOLDFAST_STANDBY',
   /** '0': the worker neither offers nor adopts connections at a reload (handover-protocol.ts); the drain keeps them. */
   HANDOVER: 'HOLDFAST_HANDOVER',
+  /**
+   * Pacing of the hand-over, ms between doublings (1, 2, 4 ... connections move, the rest are served by the old
+   * worker meanwhile); '0' moves every connection at once. Default HANDOVER_RAMP_STEP_MS in the adapter.
+   */
+  HANDOVER_RAMP_MS: 'HOLDFAST_HANDOVER_RAMP_MS',
 } as const;
 
 /** Header every warm-up request carries (value '1'), so an app's metrics and logs can leave them out. */
