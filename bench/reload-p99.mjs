@@ -35,6 +35,7 @@ const sys = await startHoldfast({ warmup, env: { HOLDFAST_WARMUP_VIA: warmupVia,
 const samples = []; // [startMs, latencyMs, ok]
 let running = true;
 let stopLoad;
+const moved = []; // autocannon only: latency of each request answered by another worker than its connection's previous one
 if (client === 'undici') {
   const pool = new Pool(sys.url, { connections, pipelining: 1 });
   const loops = Array.from({ length: connections }, async () => {
@@ -56,9 +57,19 @@ if (client === 'undici') {
   const inst = autocannon({
     url: sys.url, connections, pipelining: 1, duration: 600, timeout: 10,
     setupClient(c) {
+      // One client is one connection: a response from another pid than the last one on this client is the request
+      // that was waiting while its connection moved to the new generation (its latency includes the hand-over trip).
       let start = 0;
+      let pid;
+      let lastPid;
       c.on('request', () => { start = performance.now(); });
-      c.on('response', (status) => { const now = performance.now(); samples.push([start, now - start, status < 300]); });
+      c.on('body', (body) => { pid = /"pid":(\d+)/.exec(String(body))?.[1]; });
+      c.on('response', (status) => {
+        const now = performance.now();
+        samples.push([start, now - start, status < 300]);
+        if (lastPid !== undefined && pid !== undefined && pid !== lastPid) moved.push(now - start);
+        if (pid !== undefined) lastPid = pid;
+      });
     },
   });
   inst.on('reqError', () => { samples.push([performance.now(), 0, false]); });
@@ -124,5 +135,10 @@ for (const [t, ms, ok] of samples) {
 const out = { client, warmup, warmupVia: warmup > 0 ? warmupVia : null, handoverRampMs: handoverRamp === undefined ? null : Number(handoverRamp), reloads, connections, requests: samples.length, failed, p99: {}, overSteady: {}, samplesPerPhase: {} };
 for (const [k, v] of Object.entries(phases)) { out.p99[k] = p99(v); out.samplesPerPhase[k] = v.length; }
 for (const k of ['startup', 'settle', 'drain', 'cold', 'duringReloads']) out.overSteady[k] = out.p99[k] && out.p99.steady ? +(out.p99[k] / out.p99.steady).toFixed(2) : null;
+if (client === 'autocannon') {
+  const s = Float64Array.from(moved).sort();
+  const q = (f) => (s.length ? +s[Math.min(s.length - 1, Math.floor(f * s.length))].toFixed(1) : null);
+  out.movedRequests = { count: s.length, p50: q(0.5), p99: q(0.99), max: q(1) };
+}
 out.reloadMs = { toReady: windows.map((w) => Math.round(w.ready - w.trigger)), toResult: windows.map((w) => Math.round(w.result - w.trigger)) };
 console.log(opt.json ? JSON.stringify(out) : JSON.stringify(out, null, 1));

@@ -60,6 +60,8 @@ export class Holder {
   stopReason: 'stop' | 'failed' = 'stop';
   /** Listening sockets a live worker opened itself (pid -> tcp://ADDR:PORT), found after its READY=1. */
   private readonly ownListeners = new Map<number, string[]>();
+  /** Own-listener checks waiting for the workers their generation replaced to be gone. */
+  private readonly listenerChecks: { pids: number[]; after: Set<number> }[] = [];
   /** Called once the held sockets are closed, before the control API goes away (stop progress streams). */
   private readonly onSocketsClosed: (() => Promise<void>)[] = [];
   private readonly signalHandlers: [NodeJS.Signals, () => void][] = [];
@@ -90,9 +92,21 @@ export class Holder {
         void this.stop();
       });
     }
-    this.supervisor.on('ready', (b: BatchReady) => setImmediate(() => this.checkOwnListeners(b.pids)));
-    this.supervisor.on('drained', (d: DrainOutcome) => this.ownListeners.delete(d.pid));
-    this.supervisor.on('crash', (w: { pid: number }) => this.ownListeners.delete(w.pid));
+    // The own-listener check reads /proc: after the generation it replaced has drained, never during the drain,
+    // when the holder relays the connection hand-over and must answer at once.
+    this.supervisor.on('ready', (b: BatchReady) => { this.listenerChecks.push({ pids: b.pids, after: new Set(b.replacedPids) }); this.runListenerChecks(); });
+    this.supervisor.on('drained', (d: DrainOutcome) => { this.ownListeners.delete(d.pid); this.runListenerChecks(d.pid); });
+    this.supervisor.on('crash', (w: { pid: number }) => { this.ownListeners.delete(w.pid); this.runListenerChecks(w.pid); });
+  }
+
+  /** Run the own-listener checks whose replaced workers are all gone (`gone`: one that just drained or crashed). */
+  private runListenerChecks(gone?: number): void {
+    for (const c of [...this.listenerChecks]) {
+      if (gone !== undefined) c.after.delete(gone);
+      if ([...c.after].some((pid) => this.supervisor.isWorkerPid(pid))) continue;
+      this.listenerChecks.splice(this.listenerChecks.indexOf(c), 1);
+      setImmediate(() => this.checkOwnListeners(c.pids));
+    }
   }
 
   /**

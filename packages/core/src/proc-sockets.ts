@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 
 /**
  * What a worker does with sockets, read from /proc (proc(5): /proc/<pid>/fd, /proc/<pid>/net/tcp and tcp6,
  * /proc/<pid>/task/<tid>/children). Used twice, each time once per worker and never on a timer:
- * - after READY=1, to warn when a worker listens on a TCP port of its own instead of the held socket
+ * - after READY=1 (once the generation it replaced has drained), to warn when a worker listens on a TCP port of
+ *   its own instead of the held socket, reading only the listening head of the table (tcpListeners)
  *   (Invariant 2: a worker that binds the address itself is a bug; every reload then fails with EADDRINUSE);
  * - at the drain deadline, to count the connections the SIGKILL is about to cut.
  * Every function returns an empty answer (or null) for a process that is gone or unreadable.
@@ -72,17 +73,63 @@ function ipv6(hex: string): string {
   return `[${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}]`;
 }
 
-/** The TCP sockets of `pid`'s network namespace (/proc/<pid>/net/tcp and tcp6). */
+function parseRow(line: string, fmt: (hex: string) => string): TcpRow | undefined {
+  const f = line.trim().split(/\s+/);
+  if (f.length < 10) return undefined;
+  const [addr, port] = f[1]!.split(':');
+  return { address: fmt(addr!), port: Number.parseInt(port!, 16), state: Number.parseInt(f[3]!, 16), inode: Number(f[9]) };
+}
+
+const TABLES = [['tcp', ipv4], ['tcp6', ipv6]] as const;
+
+/** The TCP sockets of `pid`'s network namespace (/proc/<pid>/net/tcp and tcp6). Costs time in proportion to every
+ * TCP socket of the namespace (tens of ms with thousands of connections): only at a drain deadline. */
 export function tcpTable(pid: number): TcpRow[] {
   const rows: TcpRow[] = [];
-  for (const [file, fmt] of [['tcp', ipv4], ['tcp6', ipv6]] as const) {
+  for (const [file, fmt] of TABLES) {
     let text = '';
     try { text = readFileSync(`/proc/${pid}/net/${file}`, 'utf8'); } catch { continue; }
     for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 10) continue;
-      const [addr, port] = f[1].split(':');
-      rows.push({ address: fmt(addr), port: Number.parseInt(port, 16), state: Number.parseInt(f[3], 16), inode: Number(f[9]) });
+      const row = parseRow(line, fmt);
+      if (row) rows.push(row);
+    }
+  }
+  return rows;
+}
+
+/** Bytes read from /proc/<pid>/net/tcp at a time while looking for listening sockets. */
+const LISTEN_READ_BYTES = 16 * 1024;
+
+/**
+ * The listening TCP sockets of `pid`'s network namespace. The kernel lists the listening sockets first (its
+ * listening hash, then the established one: net/ipv4/tcp_ipv4.c), and produces /proc/net/tcp as it is read, so the
+ * read stops at the first row in another state: its cost no longer grows with the number of connections (a full
+ * read blocked the holder ~100 ms during a hand-over with a few thousand connections on the machine).
+ */
+export function tcpListeners(pid: number): TcpRow[] {
+  const rows: TcpRow[] = [];
+  const buf = Buffer.alloc(LISTEN_READ_BYTES);
+  for (const [file, fmt] of TABLES) {
+    let fd: number;
+    try { fd = openSync(`/proc/${pid}/net/${file}`, 'r'); } catch { continue; }
+    try {
+      let rest = '';
+      let header = true;
+      read: for (;;) {
+        const n = readSync(fd, buf, 0, buf.length, null);
+        if (n === 0) break;
+        const lines = (rest + buf.toString('latin1', 0, n)).split('\n');
+        rest = lines.pop()!;
+        for (const line of lines) {
+          if (header) { header = false; continue; }
+          const row = parseRow(line, fmt);
+          if (!row) continue;
+          if (row.state !== TCP_LISTEN) break read;
+          rows.push(row);
+        }
+      }
+    } catch { /* gone */ } finally {
+      closeSync(fd);
     }
   }
   return rows;
@@ -97,7 +144,7 @@ export function ownListeners(pids: number[], heldInodes: Set<number>): string[] 
   const mine = new Set<number>();
   for (const p of pids) for (const i of socketInodes(p)) if (!heldInodes.has(i)) mine.add(i);
   if (mine.size === 0) return [];
-  return tcpTable(pids[0]).filter((r) => r.state === TCP_LISTEN && mine.has(r.inode)).map((r) => `tcp://${r.address}:${r.port}`);
+  return tcpListeners(pids[0]!).filter((r) => mine.has(r.inode)).map((r) => `tcp://${r.address}:${r.port}`);
 }
 
 /**
