@@ -19,6 +19,13 @@ it('run with no -l and an app binding its own port: 2 warnings (no socket held, 
   expect(h.output).toMatch(new RegExp(`"level":"warn",.*"code":"WARN_HOLDFAST_OWN_LISTENER","pid":${s.workers[0].pid},.*"msg":"worker pid ${s.workers[0].pid} listens on`));
   const table = await runCli(['status', '--control', h.control]);
   expect(table.out.split('\n').filter((l) => l.startsWith('warning: '))).toHaveLength(2);
+  // After a reload the check runs again for the new worker, once the one it replaced has drained.
+  expect((await h.reloadCli()).code).toBe(0);
+  const r = await until('the new worker warned', async () => {
+    const x = (await h.status()) as unknown as Warned;
+    return x.workers.length === 1 && x.workers[0]!.pid !== s.workers[0]!.pid && x.warnings.length === 2 && x;
+  }, 10_000);
+  expect(r.warnings[1]).toMatch(new RegExp(`^worker pid ${r.workers[0]!.pid} listens on tcp://127\\.0\\.0\\.1:\\d+ itself`));
 
   const ok = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--', 'node', fixture('ok-app.mjs')]);
   holders.push(ok);

@@ -66,7 +66,7 @@ ${ENV_HELP}
     .option('--max-extra <n>', 'processes allowed beyond --workers during a swap, starting and draining ones included (default: 1; all-at-once: workers)')
     .option('--settle <dur>', 'a new worker must stay up this long after READY=1 to count as ready (default: 300ms)')
     .option('--standby <n>', 'warm standby workers: ready but not accepting, one replaces a crashed worker at once (default: 0)')
-    .option('--warmup <list>', 'before READY=1, run these requests in-process through the app\'s handlers, e.g. /,GET /health (default: none)')
+    .option('--warmup <list>', 'before READY=1, run these requests through the app\'s own server on a private socket (never the held one), e.g. /,GET /health (default: none)')
     .option('--warmup-count <n>', 'runs of each --warmup request (default: 200)')
     .option('--watchdog <dur>', 'hand WATCHDOG_USEC to workers and replace one that stops sending WATCHDOG=1 (default: off)')
     .option('--max-restarts <n>', 'consecutive failed starts/crashes before the service is marked failed (default: 10)')

@@ -51,9 +51,11 @@ export interface ServeOptions {
    * open. Default true. */
   closeWebSockets?: boolean;
   /**
-   * fastify and http/https targets: before the fd is attached and READY=1 is sent, run these requests
-   * in-process `count` times each (warmup.ts), so that the first real requests find the code compiled. Default:
-   * what the holder set with `--warmup` (HOLDFAST_WARMUP), else none; `false` turns that off.
+   * fastify and http/https targets: before the fd is attached and READY=1 is sent, run these requests `count`
+   * times each (warmup.ts), so that the first real requests find the code compiled: by default (`via: 'socket'`)
+   * as real HTTP over a private unix socket whose connections the server handles as its own (https: in-process),
+   * or injected in-process (`via: 'in-process'`). Default: what the holder set with `--warmup` (HOLDFAST_WARMUP,
+   * HOLDFAST_WARMUP_VIA), else none; `false` turns that off.
    */
   warmup?: WarmupOptions | false;
   /**
