@@ -11,14 +11,19 @@ import { HoldfastAdapterError } from './errors.js';
 
 /** Connections moved in the first step of the ramp. */
 export const HANDOVER_RAMP_FIRST = 1;
-/** Default time between doublings of the ramp, ms: 1, 2, 4 ... 64 connections moved within 6 steps (~300 ms). */
-export const HANDOVER_RAMP_STEP_MS = 50;
+/**
+ * Default time between doublings of the ramp, ms: 0, every connection at once. Pacing (50 ms: 1, 2, 4 ... 64
+ * connections within ~300 ms) lowered the cold phase's p99 with some clients and not measurably with others, and it
+ * widens the window in which a successor that is itself being replaced refuses a batch (the rest then drains here,
+ * with `Connection: close`), so it is opt-in (docs/adapters.md).
+ */
+export const HANDOVER_RAMP_STEP_MS = 0;
 /** Allowance past which the ramp stops pacing (every connection may go). */
 const RAMP_OPEN = 1 << 16;
 
 /**
  * The ramp's step from `HOLDFAST_HANDOVER_RAMP_MS` (ms, whole number; 0 = move every connection at once), else
- * HANDOVER_RAMP_STEP_MS.
+ * HANDOVER_RAMP_STEP_MS (0).
  * @throws HoldfastAdapterError ERR_HOLDFAST_INVALID_OPTION for a value that is not a whole number 0..10000.
  */
 export function rampStepFromEnv(env: NodeJS.ProcessEnv = process.env): number {

@@ -85,7 +85,7 @@ export const HOLDFAST_ENV = {
   HANDOVER: 'HOLDFAST_HANDOVER',
   /**
    * Pacing of the hand-over, ms between doublings (1, 2, 4 ... connections move, the rest are served by the old
-   * worker meanwhile); '0' moves every connection at once. Default HANDOVER_RAMP_STEP_MS in the adapter.
+   * worker meanwhile); '0' (the default, HANDOVER_RAMP_STEP_MS in the adapter) moves every connection at once.
    */
   HANDOVER_RAMP_MS: 'HOLDFAST_HANDOVER_RAMP_MS',
 } as const;
