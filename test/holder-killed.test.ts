@@ -2,7 +2,9 @@
 // a holder started again on the same sockets and control path starts cleanly.
 import { createServer } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
+import { request } from 'undici';
 import { alive, childrenOf, fixture, HolderProcess, reloadWith, until } from './helpers/holdfast.js';
+import { dropin, freePort } from './helpers/dropin.js';
 
 const holders: HolderProcess[] = [];
 /** Workers a failing case may leave behind (reparented to init): never leak them past the test. */
@@ -107,3 +109,21 @@ it('a worker whose holder died before the worker loaded the adapter (a shell tha
   await workerDiesWithItsHolder(['sh', '-c', `trap '' TERM; echo "wrapper $$: waiting" >&2; sleep 2; exec ${process.execPath} ${fixture('slow-ready.mjs')}`],
     { READY_DELAY_MS: '600000' }, /wrapper (\d+): waiting/);
 });
+
+it.each(['pipe', 'inherit'])('--output %s: requests in flight when the holder is SIGKILLed are answered by the draining worker (its output pipe broke, and a dying holder sends SIGTERM more than once)', async (output) => {
+  const port = await freePort();
+  const h = new HolderProcess(['-l', `http=tcp://127.0.0.1:${port}`, '--output', output, '--', process.execPath, dropin('slow-logging.mjs')], { env: { PORT: String(port) } });
+  holders.push(h);
+  const s = await h.waitReady(1);
+  const worker = s.workers[0]!.pid;
+  workersSeen.push(worker);
+  const inFlight = Array.from({ length: 3 }, () => request(`http://127.0.0.1:${port}/slow?ms=1500`, { reset: true })
+    .then(async (r) => ({ status: r.statusCode, body: await r.body.text() }), (err: Error) => ({ status: 0, body: err.message })));
+  await until('3 requests in the worker', () => (h.output.match(/request \/slow in/g) ?? []).length === 3 || output === 'inherit', 5000);
+  await new Promise((r) => setTimeout(r, 300));
+  h.proc.kill('SIGKILL');
+  await h.exited;
+  // Only after the kill: the worker logs each answer on stderr (a broken pipe under --output pipe).
+  expect(await Promise.all(inFlight)).toEqual(Array.from({ length: 3 }, () => ({ status: 200, body: `done ${worker}\n` })));
+  await until('the worker gone after its drain', () => !alive(worker), 10_000);
+}, 60_000);

@@ -6,7 +6,7 @@
  */
 import { constants } from 'node:os';
 import { stopWatchdog } from './watchdog.js';
-import { armHolderGuard, holderIsGone } from './holder-guard.js';
+import { armHolderGuard, holderIsGone, holderPid } from './holder-guard.js';
 import { notifyQuietly } from './notify.js';
 import { HOLDFAST_ENV, HOLDFAST_NOTIFY } from './native.js';
 import type { DrainHook, DrainReport, Drainable, TargetReport } from './drain-types.js';
@@ -54,6 +54,11 @@ export function drainSignals(env: NodeJS.ProcessEnv = process.env): NodeJS.Signa
 
 function onSigterm(): void {
   if (running) {
+    // Under a holder a repeated signal is not a user asking to hurry: a dying holder's PR_SET_PDEATHSIG arrives
+    // once per holder thread that exits (prctl(2): the signal follows the parent *thread*), so a SIGKILLed holder
+    // sends two or more SIGTERMs within milliseconds. The holder's SIGKILL at --drain-timeout, or the holder
+    // guard's once it is gone, bounds this drain instead.
+    if (holderPid() !== 0) return;
     // Second SIGTERM: stop waiting, destroy what is left.
     force.abort();
     return;

@@ -41,7 +41,23 @@ export function armHolderGuard(fallbackMs: number = DEFAULT_DRAIN_TIMEOUT): void
   if (armed || holder === 0) return;
   if (process.ppid !== holder && exists(holder)) return;
   armed = true;
+  keepServingWithoutOutput();
   loadNative(`${HOLDFAST_ENV.HOLDER_PID}=${holder} (started by a holder)`).armParentDeathGuard(holder, drainTimeoutFromEnv(process.env) ?? fallbackMs);
+}
+
+/**
+ * A worker's stdout and stderr are pipes to its holder (`--output pipe`, the default); when the holder dies they
+ * break, and Node's default for an EPIPE on process.stdout/stderr is an uncaught exception: the worker would die
+ * at its next log line with its requests in flight, instead of draining. Under a holder, an EPIPE on either only
+ * drops that output (the holder's own rule for a broken destination); any other error is thrown as before.
+ */
+function keepServingWithoutOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') return;
+      process.nextTick(() => { throw error; });
+    });
+  }
 }
 
 /**
