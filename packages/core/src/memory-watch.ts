@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { logWarning } from './warnings.js';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Counter, Gauge, Registry } from 'prom-client';
+import { loadPromClient } from './prom-client-load.js';
 import { readRss } from './memory-size.js';
 import type { WorkerStatus } from './worker.js';
 
@@ -33,6 +34,7 @@ export class MemoryWatch {
 
   constructor(private readonly limitBytes: number, private readonly target: MemoryWatchTarget, private readonly log: Logger,
     registry: Registry, private readonly intervalMs = MEMORY_SAMPLE_INTERVAL_MS) {
+    const { Counter, Gauge } = loadPromClient();
     this.reloads = new Counter({ name: 'holdfast_memory_reloads_total', help: 'Workers replaced by a zero-downtime reload because their RSS stayed above --max-memory.', registers: [registry] });
     this.rss = new Gauge({ name: 'holdfast_worker_rss_bytes', help: 'Resident set size of each slot\'s ready worker at the last sample (--max-memory).', labelNames: ['worker'], registers: [registry] });
   }

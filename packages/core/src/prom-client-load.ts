@@ -8,7 +8,9 @@
  * moves them, the index is loaded instead, so metrics keep working and only the saving is lost
  * (packages/core/test/metrics.test.ts checks that the direct path is the one taken).
  */
+import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type * as PromClient from 'prom-client';
 
 /** What createMetrics() uses of prom-client. */
@@ -24,11 +26,11 @@ export interface PromClientParts {
 
 /** Each part's module inside the prom-client package (the paths its index.js requires). */
 const PARTS = {
-  Registry: 'prom-client/lib/registry',
-  Counter: 'prom-client/lib/counter',
-  Gauge: 'prom-client/lib/gauge',
-  Histogram: 'prom-client/lib/histogram',
-  collectDefaultMetrics: 'prom-client/lib/defaultMetrics',
+  Registry: 'lib/registry',
+  Counter: 'lib/counter',
+  Gauge: 'lib/gauge',
+  Histogram: 'lib/histogram',
+  collectDefaultMetrics: 'lib/defaultMetrics',
 } as const;
 
 /**
@@ -37,12 +39,15 @@ const PARTS = {
  * @throws the loader's error (MODULE_NOT_FOUND) only when prom-client itself is not installed.
  */
 export function loadPromClient(): PromClientParts {
-  const require = createRequire(import.meta.url);
+  // From the package's real directory (pnpm links it from the store): its own dependencies (tdigest, bintrees,
+  // @opentelemetry/api) resolve only from there, whatever the loader makes of the link.
+  const dir = realpathSync(dirname(createRequire(import.meta.url).resolve('prom-client/package.json')));
+  const require = createRequire(join(dir, 'package.json'));
   try {
-    const parts = Object.fromEntries(Object.entries(PARTS).map(([name, path]) => [name, require(path) as unknown]));
+    const parts = Object.fromEntries(Object.entries(PARTS).map(([name, path]) => [name, require(join(dir, path)) as unknown]));
     if (Object.values(parts).every((p) => typeof p === 'function')) return { ...(parts as Omit<PromClientParts, 'via'>), via: 'modules' };
   } catch { /* a release that moved its files: the index below */ }
-  const index = require('prom-client') as typeof PromClient;
+  const index = require(dir) as typeof PromClient;
   return {
     Registry: index.Registry, Counter: index.Counter, Gauge: index.Gauge, Histogram: index.Histogram,
     collectDefaultMetrics: index.collectDefaultMetrics, via: 'index',
