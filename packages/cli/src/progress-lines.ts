@@ -29,15 +29,21 @@ export function drainLine(e: DrainLike & { event: string }): string {
 /** Total connections cut over the `cut` events seen, and their pids. */
 export class CutTally {
   connections = 0;
+  /** Workers killed at the deadline whose connections could not be counted. */
+  unknown = 0;
   readonly pids: number[] = [];
   add(e: DrainLike & { event: string }): void {
     if (e.event !== 'cut') return;
-    this.connections += e.connectionsCut ?? 0;
+    if (e.connectionsCut === null) this.unknown++;
+    else this.connections += e.connectionsCut;
     this.pids.push(e.pid);
   }
   get any(): boolean { return this.pids.length > 0; }
-  /** "8 connections cut at the drain deadline (pid 123)". */
+  /** "8 connections cut at the drain deadline (pid 123)", or "connections cut at the drain deadline, how many is unknown (pid 123)". */
   describe(): string {
-    return `${plural(this.connections, 'connection')} cut at the drain deadline (pid ${this.pids.join(', ')})`;
+    const pids = `(pid ${this.pids.join(', ')})`;
+    if (this.unknown === 0) return `${plural(this.connections, 'connection')} cut at the drain deadline ${pids}`;
+    const known = this.connections > 0 ? `at least ${plural(this.connections, 'connection')}` : 'connections';
+    return `${known} cut at the drain deadline, how many is unknown ${pids}`;
   }
 }

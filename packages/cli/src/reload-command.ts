@@ -68,7 +68,7 @@ export async function reloadCommand(flags: ReloadFlags, command: string[] = []):
     const pids = r.pids && r.pids.length > 0 ? r.pids : [r.pid];
     if (!flags.json) out(`reloaded: generation ${r.generation} (pid ${pids.join(', ')}) serving [${since()} ms]`);
     if (!cut.any) return EXIT.OK;
-    err(`reload cut ${cut.describe()}; give the old generation more time (--drain-timeout) or make it finish sooner`);
+    err(`reload done, but ${cut.describe()}; give the old generation more time (--drain-timeout) or make it finish sooner`);
     return EXIT.FAILED;
   }
   const e = r?.error;

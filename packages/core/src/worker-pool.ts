@@ -140,7 +140,7 @@ export class WorkerPool {
       const outcome: DrainOutcome = {
         pid: old.pid, generation: old.generation, slot: old.slot, drainMs, exit,
         killedAtDeadline: old.killedAtDeadline,
-        connectionsCut: old.killedAtDeadline ? old.connectionsAtDeadline : reported ? reported.connections : 0,
+        connectionsCut: old.killedAtDeadline ? cutAtKill(old.connectionsAtDeadline, reported?.connections) : reported ? reported.connections : 0,
         requestsCut: reported?.requests ?? null,
       };
       if (old.killedAtDeadline) {
@@ -159,4 +159,14 @@ export class WorkerPool {
     void p.finally(() => this.drains.delete(old));
     return p;
   }
+}
+
+/**
+ * Connections cut when the holder SIGKILLed a worker at the drain deadline: those still open at the kill (/proc,
+ * null when unreadable) plus those the worker's own deadline (the same --drain-timeout) had already cut and
+ * reported just before; null only when neither is known.
+ */
+export function cutAtKill(openAtKill: number | null, reportedByWorker: number | undefined): number | null {
+  if (openAtKill === null && reportedByWorker === undefined) return null;
+  return (openAtKill ?? 0) + (reportedByWorker ?? 0);
 }
