@@ -84,6 +84,14 @@ export function footprint(pid) {
   return { rssMiB: +((s.rssPages * PAGE) / 2 ** 20).toFixed(1), fds: readdirSync(`/proc/${pid}/fd`).length, children: descendants(pid).length };
 }
 
+/** Proportional set size of `pid` in MiB (/proc/PID/smaps_rollup: shared pages divided among their users), or null. */
+export function pssMiB(pid) {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? +(Number(m[1]) / 1024).toFixed(1) : null;
+  } catch { return null; }
+}
+
 export function alive(pid) {
   try { process.kill(pid, 0); return true; } catch { return false; }
 }

@@ -68,10 +68,11 @@ export function waitAnswer(port, { notPid, version, timeoutMs = 20_000 } = {}) {
   }, { timeoutMs, everyMs: 10, what: `an answer on port ${port}` });
 }
 
-export async function startBare({ port, env = {} } = {}) {
+/** The app alone, listening on $PORT itself (`app`: APP_SELF, or APP_HOLDFAST, which binds its fallback then). */
+export async function startBare({ port, env = {}, app = APP_SELF } = {}) {
   port ??= await freePort();
   const t0 = performance.now();
-  const proc = start(node, [APP_SELF], { env: { ...process.env, ...env, PORT: String(port) } });
+  const proc = start(node, [app], { env: { ...process.env, ...env, PORT: String(port) } });
   const first = await waitAnswer(port).catch((err) => { throw new Error(`${err.message}\n${proc.output}`); });
   return { name: 'bare', port, url: `http://127.0.0.1:${port}`, proc, startupMs: performance.now() - t0, cpuRoot: () => proc.pid, workerPid: async () => first.pid, stop: () => stop(proc) };
 }
@@ -137,7 +138,7 @@ async function stopHolder(ctl, holder) {
 }
 
 /** PM2 in cluster mode, one instance, its own daemon (PM2_HOME in a temp dir; never ~/.pm2). */
-export async function startPm2({ port, env = {} } = {}) {
+export async function startPm2({ port, env = {}, app = APP_SELF } = {}) {
   port ??= await freePort();
   const home = tempDir('pm2');
   const penv = { ...process.env, ...env, PM2_HOME: home, PORT: String(port), PM2_DISABLE_VERSION_CHECK: 'true' };
@@ -148,7 +149,7 @@ export async function startPm2({ port, env = {} } = {}) {
     if (existsSync(pidFile)) { const pid = Number(readFileSync(pidFile, 'utf8')); if (alive(pid)) process.kill(pid, 'SIGKILL'); }
   });
   const t0 = performance.now();
-  const r = await pm2(['start', APP_SELF, '-i', '1', '--name', 'bench']);
+  const r = await pm2(['start', app, '-i', '1', '--name', 'bench']);
   if (r.code !== 0) throw new Error(`pm2 start failed:\n${r.out}`);
   const first = await waitAnswer(port).catch(async (err) => { throw new Error(`${err.message}\n${(await pm2(['logs', '--nostream', '--lines', '30'])).out}`); });
   const daemonPid = () => Number(readFileSync(join(home, 'pm2.pid'), 'utf8'));

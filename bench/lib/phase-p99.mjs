@@ -1,0 +1,45 @@
+// p99 latency during reloads over the steady p99 of the same run, per phase, each request timed from its own
+// start (timed-load.mjs): undici and autocannon side by side at maximum rate (half the connections each), so
+// that both clients see the same reloads; holdfast reloads through the control API with progress lines, PM2
+// through its programmatic API (reload-phases.mjs has the phases).
+import { sleep } from './proc.mjs';
+import { CLIENTS, startTimedLoad } from './timed-load.mjs';
+import { byPhase, holdfastWindows, p99Summary, pm2Windows, reloadWithProgress } from './reload-phases.mjs';
+
+/**
+ * `reloads` reloads of `sys` (`gapMs` apart) under load after `steadyMs` of steady load; `connections` split
+ * between the clients. `pm2` is connectPm2()'s handle when sys is PM2 (else holdfast: sys.control). Resolves
+ * { client: { system, client, connections, reloads, reloadsOk, requests, failed, errorCodes, p99, overSteady,
+ * samples, errors, reloadMs } } for each client of CLIENTS.
+ */
+export async function phaseP99(sys, { reloads, gapMs, steadyMs, connections = 50, pm2 = null }) {
+  const per = Math.floor(connections / CLIENTS.length);
+  const loads = Object.fromEntries(CLIENTS.map((c) => [c, startTimedLoad(sys.url, c, { connections: per })]));
+  const done = [];
+  let steadyFrom;
+  const results = {};
+  try {
+    await sleep(300); // connections open
+    steadyFrom = performance.now();
+    await sleep(steadyMs);
+    for (let i = 0; i < reloads; i++) {
+      done.push(pm2 ? await pm2.reload() : await reloadWithProgress(sys.control));
+      await sleep(gapMs);
+    }
+    await sleep(300);
+  } finally {
+    await Promise.all(CLIENTS.map(async (c) => { results[c] = await loads[c].stop(); }));
+  }
+  const ok = done.filter((w) => w.ok);
+  const out = {};
+  for (const c of CLIENTS) {
+    const r = results[c];
+    const phases = byPhase(r.samples, steadyFrom, ok, pm2 ? pm2Windows : (w) => holdfastWindows(w));
+    out[c] = {
+      system: sys.name, client: c, connections: per, reloads: done.length, reloadsOk: ok.length, requests: r.requests, failed: r.failed, errorCodes: r.errorCodes,
+      ...p99Summary(phases), errors: done.filter((w) => !w.ok).map((w) => w.error ?? w.detail),
+      reloadMs: ok.map((w) => Math.round((w.result ?? w.done) - w.trigger)),
+    };
+  }
+  return out;
+}
