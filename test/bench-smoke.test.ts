@@ -62,7 +62,27 @@ describe('bench --quick', () => {
     expect(f.dev.holdfast.saves).toBe(1);
     expect(f.dev.nodemon.saves).toBe(1);
     expect(f.holderRssMiB).toBeGreaterThan(0);
+    // p99 during reloads per phase, timed per request, with both clients, holdfast (warm-up on) beside PM2.
+    for (const c of ['undici', 'autocannon']) {
+      const h = f.phaseP99.holdfastWarm[c];
+      expect(h.reloads).toBeGreaterThan(0);
+      expect(h.failedReloads).toBe(0);
+      expect(h.failed).toBe(0);
+      for (const k of ['startup', 'settle', 'cold', 'overall']) expect(h.phases[k].samples, `${c} ${k}`).toBeGreaterThan(0);
+      expect(h.phases.overall.overSteady.median).toBeGreaterThan(0);
+      expect(f.phaseP99.pm2[c].phases.overall.overSteady.median).toBeGreaterThan(0);
+    }
+    // Control-API reload to serving over bare start-up; SIGKILL to first answer against bare start-up.
+    for (const s of ['holdfast', 'holdfastWarm', 'pm2']) expect(f.serving[s].servingOverBare.median).toBeGreaterThan(0);
+    expect(f.serving.holdfast.toServingMs.median).toBeLessThan(f.serving.holdfast.toDoneMs.median);
+    for (const s of ['holdfast', 'holdfastStandby', 'pm2']) expect(f.sigkillOverBare[s].n).toBe(1);
+    expect(f.sigkill.holdfastStandby.refused).toBe(0);
+    // CPU per request at a fixed rate with an interval, PM2 included; the managers' idle memory.
+    for (const s of ['holdfast', 'pm2']) expect(f.cpu[s].mean).toBeGreaterThan(0);
+    expect(f.cpu.failed).toBe(0);
+    for (const s of ['holdfast', 'pm2']) expect(f.idleFootprint[s].rssMiB.median).toBeGreaterThan(0);
     expect(r.out).toContain('| figure | holdfast | PM2');
+    expect(r.out).toMatch(/target ≤ 1\.5: \*\*(met|missed)\*\*/);
   }, 300_000);
 
   it('reports a reload that rolls back as a failure', async () => {
