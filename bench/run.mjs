@@ -84,6 +84,7 @@ const cfg = {
   cliRuns: Q ? 2 : 20, // alternating rounds of node -e 0, status, status --json, reload
   warmupCount: Q ? 50 : 300, // the p99 and serving sections' second holder: --warmup / --warmup-count N
   p99Reloads: Q ? 1 : 4, // per run, per system (holdfast --warmup, PM2); undici and autocannon side by side
+  p99WarmMs: Q ? 300 : 1500, // load before the steady window, not counted
   p99SteadyMs: Q ? 300 : 2000,
   servingReloadsPerRun: Q ? 1 : 2, // idle control-API reloads per system per run
   cpuRounds: Q ? 2 : 10, // fixed-rate rounds of bare, holdfast, PM2 (order reversed every other round)
@@ -193,7 +194,7 @@ try {
       R.phaseP99 = {};
       for (const s of order(['holdfastWarm', 'pm2'])) {
         log(`run ${i + 1}: p99 per phase, ${CLIENTS.join(' + ')}: ${s}`);
-        R.phaseP99[s] = await guarded(`p99 ${s}`, () => phaseP99(sys[s], { reloads: cfg.p99Reloads, gapMs: cfg.gapMs, steadyMs: cfg.p99SteadyMs, connections: cfg.connections, pm2: s === 'pm2' ? pm2Api : null }));
+        R.phaseP99[s] = await guarded(`p99 ${s}`, () => phaseP99(sys[s], { reloads: cfg.p99Reloads, gapMs: cfg.gapMs, warmMs: cfg.p99WarmMs, steadyMs: cfg.p99SteadyMs, connections: cfg.connections, pm2: s === 'pm2' ? pm2Api : null }));
       }
     }
     if (want('serving')) {

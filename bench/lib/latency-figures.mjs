@@ -45,7 +45,6 @@ function servingFigures(rounds, problem) {
     out[s] = {
       reloads: all.length, toServingMs: spread(all.map((x) => x.toServingMs), 0), toNewPidMs: spread(all.map((x) => x.toNewPidMs), 0), toDoneMs: spread(all.map((x) => x.toDoneMs), 0),
       servingOverBare: s === 'pm2' ? over('toNewPidMs') : over('toServingMs'), newPidOverBare: over('toNewPidMs'), doneOverBare: over('toDoneMs'),
-      failedProbes: sum(all.map((x) => x.failedProbes)),
     };
   }
   return out;

@@ -7,19 +7,20 @@ import { CLIENTS, startTimedLoad } from './timed-load.mjs';
 import { byPhase, holdfastWindows, p99Summary, pm2Windows, reloadWithProgress } from './reload-phases.mjs';
 
 /**
- * `reloads` reloads of `sys` (`gapMs` apart) under load after `steadyMs` of steady load; `connections` split
+ * `reloads` reloads of `sys` (`gapMs` apart) under load after `warmMs` of load not counted (connections open,
+ * the serving worker warmed by real traffic, whatever it did before) and `steadyMs` of steady load; `connections` split
  * between the clients. `pm2` is connectPm2()'s handle when sys is PM2 (else holdfast: sys.control). Resolves
  * { client: { system, client, connections, reloads, reloadsOk, requests, failed, errorCodes, p99, overSteady,
  * samples, errors, reloadMs } } for each client of CLIENTS.
  */
-export async function phaseP99(sys, { reloads, gapMs, steadyMs, connections = 50, pm2 = null }) {
+export async function phaseP99(sys, { reloads, gapMs, warmMs, steadyMs, connections = 50, pm2 = null }) {
   const per = Math.floor(connections / CLIENTS.length);
   const loads = Object.fromEntries(CLIENTS.map((c) => [c, startTimedLoad(sys.url, c, { connections: per })]));
   const done = [];
   let steadyFrom;
   const results = {};
   try {
-    await sleep(300); // connections open
+    await sleep(warmMs);
     steadyFrom = performance.now();
     await sleep(steadyMs);
     for (let i = 0; i < reloads; i++) {

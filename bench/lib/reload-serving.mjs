@@ -4,9 +4,9 @@
 // first answer from a new pid on a fresh connection, and → the `result` line (settle and drain over).
 // PM2: reload through its programmatic API → the first answer from a new pid (PM2 has no READY=1 unless the app
 // opts into --wait-ready; the new worker's first answer is its equivalent), and → the reload callback (the old
-// worker stopped). Two loops of fresh connections (startProber) watch for the new pid meanwhile.
-import { sleep, until } from './proc.mjs';
-import { startProber } from './load.mjs';
+// worker stopped). Meanwhile one GET / on a fresh connection every 10 ms watches for the new pid, as the bare
+// start-up is watched (waitAnswer), so that both sides carry the same probing load.
+import { sleep } from './proc.mjs';
 import { reloadWithProgress } from './reload-phases.mjs';
 import { APP_HOLDFAST, APP_SELF, probe, startBare } from './systems.mjs';
 
@@ -21,24 +21,35 @@ export async function bareStartups(first = 'selfApp') {
   return out;
 }
 
+/** Probe `port` every 10 ms until stop(); resolves the end time (performance.now()) of the first 2xx from a pid not `oldPid`. */
+function watchNewPid(port, oldPid) {
+  let running = true;
+  const first = (async () => {
+    while (running) {
+      const r = await probe(port, 1000);
+      if (r.ok && r.pid !== oldPid) return performance.now();
+      await sleep(10);
+    }
+    return null;
+  })();
+  return { first, stop() { running = false; return first; } };
+}
+
 /**
- * One reload of `sys` with the prober running: { ok, toServingMs (holdfast: READY=1), toNewPidMs, toDoneMs,
+ * One reload of `sys` with the watcher running: { ok, toServingMs (holdfast: READY=1), toNewPidMs, toDoneMs,
  * detail }. `pm2`: connectPm2()'s handle when sys is PM2.
  */
 export async function reloadToServing(sys, pm2 = null) {
   const oldPid = (await probe(sys.port)).pid;
-  const prober = startProber(sys.port, { parallel: 2 });
-  await sleep(100);
+  const watch = watchNewPid(sys.port, oldPid);
   const r = pm2 ? await pm2.reload() : await reloadWithProgress(sys.control);
-  const newPidAt = await until(() => prober.outcomes.find((o) => o.ok && o.pid !== oldPid && o.end >= r.trigger)?.end, { timeoutMs: 10_000, everyMs: 5, what: `an answer from a new ${sys.name} worker` }).catch(() => null);
-  const outcomes = await prober.stop();
-  const first = outcomes.filter((o) => o.ok && o.pid !== oldPid && o.end >= r.trigger).reduce((a, o) => Math.min(a, o.end), newPidAt ?? Infinity);
+  const first = await Promise.race([watch.first, sleep(10_000).then(() => null)]);
+  await watch.stop();
   return {
     ok: r.ok,
     toServingMs: pm2 ? null : (r.spawned ?? r.trigger) - r.trigger + (r.readyMs ?? NaN),
-    toNewPidMs: Number.isFinite(first) ? first - r.trigger : null,
+    toNewPidMs: first === null ? null : first - r.trigger,
     toDoneMs: (r.result ?? r.done) - r.trigger,
-    failedProbes: outcomes.filter((o) => !o.ok).length,
     detail: r.error ?? r.detail ?? 'ok',
   };
 }
