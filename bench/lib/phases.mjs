@@ -5,7 +5,7 @@ import { watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpuDelta, footprint, sleep, start, stop, treeCpu, until } from './proc.mjs';
 import { countFailures, startAutocannon, startProber, startUndici } from './load.mjs';
-import { APP_HOLDFAST, HOLDFAST_BIN, control, freePort, probe, startBare, startHoldfast, tempDir, waitAnswer } from './systems.mjs';
+import { APP_HOLDFAST, HOLDFAST_BIN, control, freePort, startBare, startHoldfast, tempDir, waitAnswer } from './systems.mjs';
 
 /** Maximum-rate load for `seconds` with no reloads: req/s, CPU ms per request of the system's processes, p99. */
 export async function steady(sys, seconds) {
