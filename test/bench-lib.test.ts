@@ -20,15 +20,15 @@ describe('reload phases', () => {
     expect(p.settle).toEqual([8]);
     expect(p.drain).toEqual([9]); // 1700..1750
     expect(p.cold).toEqual([9, 10]); // 1700..2200 overlaps drain
-    expect(p.overall).toEqual([7, 8, 9, 10]); // trigger .. max(result, cold end)
+    expect(p.duringReloads).toEqual([7, 8, 9, 10]); // trigger .. the later of drain end and cold end
   });
 
   it('gives PM2 its reload and after phases, and p99 over steady', async () => {
     const { byPhase, pm2Windows, p99Summary } = await lib('reload-phases.mjs');
     const samples = [[0, 10, true], [10, 10, true], [100, 40, true], [650, 20, true]];
     const s = p99Summary(byPhase(samples, 0, [{ trigger: 50, done: 300 }], pm2Windows));
-    expect(s.p99).toMatchObject({ steady: 10, reload: 40, after: 20, overall: 40 });
-    expect(s.overSteady).toMatchObject({ reload: 4, after: 2, overall: 4 });
+    expect(s.p99).toMatchObject({ steady: 10, reload: 40, after: 20, duringReloads: 40 });
+    expect(s.overSteady).toMatchObject({ reload: 4, after: 2, duringReloads: 4 });
   });
 });
 

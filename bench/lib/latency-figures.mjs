@@ -17,7 +17,7 @@ function phaseP99Figures(rounds, problem) {
       const failedReloads = sum(rs.map((r) => r.reloads - r.reloadsOk));
       if (failedReloads) problem(`${s}: ${failedReloads} reloads failed (p99 phase, ${c}): ${rs.flatMap((r) => r.errors).join(' | ').slice(0, 300)}`);
       const phases = {};
-      for (const k of [...(s === 'pm2' ? PM2_PHASES : HOLDFAST_PHASES), 'overall']) {
+      for (const k of [...(s === 'pm2' ? PM2_PHASES : HOLDFAST_PHASES), 'duringReloads']) {
         phases[k] = { p99Ms: spread(rs.map((r) => r.p99[k]), 1), overSteady: spread(rs.map((r) => r.overSteady[k]), 2), samples: sum(rs.map((r) => r.samples[k])) };
       }
       const failed = sum(rs.map((r) => r.failed));
@@ -72,7 +72,7 @@ function cpuFigures(cpu, cfg) {
 function footprintFigures(fp, cfg) {
   const of = (s, k, d = 1) => spread(fp.map((r) => r[s]?.[k]).filter((x) => x !== null && x !== undefined), d);
   const out = { rounds: fp.length, idleMs: cfg.footprintIdleMs };
-  for (const s of ['holdfast', 'pm2']) out[s] = { rssMiB: of(s, 'rssMiB'), pssMiB: of(s, 'pssMiB'), idleCpuPct: of(s, 'idleCpuPct', 2) };
+  for (const s of ['holdfast', 'pm2']) out[s] = { rssMiB: of(s, 'rssMiB'), pssMiB: of(s, 'pssMiB'), anonMiB: of(s, 'anonMiB'), idleCpuPct: of(s, 'idleCpuPct', 2) };
   return out;
 }
 

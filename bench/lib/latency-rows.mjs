@@ -19,11 +19,11 @@ function p99Rows(F, cfg, row, v) {
   for (const c of ['undici', 'autocannon']) {
     const h = P.holdfastWarm[c]; const p = P.pm2[c];
     const r = (f, k) => v(f.phases[k].overSteady);
-    const hf = `with \`--warmup / --warmup-count ${P.warmupCount}\`: overall **${r(h, 'overall')}**, ${target(h.phases.overall.overSteady, 1.5)}; start-up ${r(h, 'startup')}, settle ${r(h, 'settle')}, drain ${r(h, 'drain')}, cold ${r(h, 'cold')}; steady p99 ${ms(v, h.steadyMs, 1)}, cold p99 ${ms(v, h.phases.cold.p99Ms, 1)}; ${failures(h)} in ${h.reloads} reloads`;
-    const pm = `overall **${r(p, 'overall')}**; reload (trigger → done) ${r(p, 'reload')}, 500 ms after done ${r(p, 'after')}; steady p99 ${ms(v, p.steadyMs, 1)}; ${failures(p)} in ${p.reloads} reloads`;
+    const hf = `with \`--warmup / --warmup-count ${P.warmupCount}\`: during reloads **${r(h, 'duringReloads')}**, ${target(h.phases.duringReloads.overSteady, 1.5)}; start-up ${r(h, 'startup')}, settle ${r(h, 'settle')}, drain ${r(h, 'drain')}, cold ${r(h, 'cold')}; steady p99 ${ms(v, h.steadyMs, 1)}, cold p99 ${ms(v, h.phases.cold.p99Ms, 1)}; ${failures(h)} in ${h.reloads} reloads`;
+    const pm = `during reloads **${r(p, 'duringReloads')}**; reload (trigger → done) ${r(p, 'reload')}, 500 ms after done ${r(p, 'after')}; steady p99 ${ms(v, p.steadyMs, 1)}; ${failures(p)} in ${p.reloads} reloads`;
     const client = c === 'undici' ? 'an undici keep-alive Pool' : 'autocannon (start = its client\'s \'request\' event, pipelining 1; its own latency figure mis-times requests after a reconnect)';
     row(`p99 latency during reloads / steady p99, ${c}, ${h.connections} keep-alive connections at max rate, each request timed from its own start (target ≤ 1.5)`, hf, pm, '—',
-      `${client}, side by side with ${c === 'undici' ? 'autocannon' : 'undici'} (${h.connections} connections each, the same reloads); per run ${cfg.p99WarmMs / 1000} s of load not counted, ${cfg.p99SteadyMs / 1000} s steady, then ${P.reloadsPerRun} reload(s) ${cfg.gapMs} ms apart (holdfast: POST /reload?progress=1; PM2: reload() of its programmatic API); a phase's p99 over the steady p99 of the same run, median over runs. Phases by each request's start: start-up = trigger → READY=1 (the holder's readyMs), settle = the next 300 ms, drain = settle → the old worker's exit (drainMs), cold = the 500 ms after the settle; PM2 has no phases: reload = trigger → its callback (new worker listening, old one stopped), after = the next 500 ms; overall = trigger → the later of done and the end of cold (PM2: done + 500 ms). Failed requests are not in the p99`);
+      `${client}, side by side with ${c === 'undici' ? 'autocannon' : 'undici'} (${h.connections} connections each, the same reloads); per run ${cfg.p99WarmMs / 1000} s of load not counted, ${cfg.p99SteadyMs / 1000} s steady, then ${P.reloadsPerRun} reload(s) ${cfg.gapMs} ms apart (holdfast: POST /reload?progress=1; PM2: reload() of its programmatic API); a phase's p99 over the steady p99 of the same run, median over runs. Phases by each request's start: start-up = trigger → READY=1 (the holder's readyMs), settle = the next 300 ms, drain = settle → the old worker's exit (drainMs), cold = the 500 ms after the settle; PM2 has no phases: reload = trigger → its callback (new worker listening, old one stopped), after = the next 500 ms; during reloads = trigger → the end of the drain or of cold, whichever is later (PM2: → done + 500 ms). Failed requests are not in the p99`);
   }
 }
 
@@ -53,9 +53,9 @@ function cpuRow(F, row, v) {
 
 function footprintRow(F, row, v) {
   const M = F.idleFootprint;
-  const c = (s) => `**${v(M[s].rssMiB, ' MiB', 1)}** RSS${M[s].pssMiB.n ? `, PSS ${v(M[s].pssMiB, ' MiB', 1)}` : ''}; idle CPU ${v(M[s].idleCpuPct, ' %', 2)}`;
+  const c = (s) => `**${v(M[s].rssMiB, ' MiB', 1)}** RSS${M[s].pssMiB.n ? `, PSS ${v(M[s].pssMiB, ' MiB', 1)}` : ''}${M[s].anonMiB.n ? `, anonymous ${v(M[s].anonMiB, ' MiB', 1)}` : ''}; idle CPU ${v(M[s].idleCpuPct, ' %', 2)}`;
   row('manager memory at idle, metrics endpoint enabled (target: holder RSS ≤ 55 MiB)', `holder ${c('holdfast')}, ${target(M.holdfast.rssMiB, 55, ' MiB')}`, `daemon ${c('pm2')}`, '—',
-    `a fresh manager with the smallest node:http app, ${M.rounds} round(s), holdfast and PM2 side by side; holdfast: \`bench/holder-footprint.mjs --metrics\` (the holder after one GET /metrics and ${M.idleMs} ms idle); PM2: its daemon (God) after one \`pm2 jlist\` and the same idle time. PSS divides shared pages (node's binary) among the processes using them`);
+    `a fresh manager with the smallest node:http app, ${M.rounds} round(s), holdfast and PM2 side by side; holdfast: \`bench/holder-footprint.mjs --metrics\` (the holder after one GET /metrics and ${M.idleMs} ms idle); PM2: its daemon (God) after one \`pm2 jlist\` and the same idle time. RSS and PSS/anonymous from /proc/PID/smaps_rollup: PSS divides shared pages (node's binary) among the processes mapping them, anonymous (heap, stacks) is the process's own`);
 }
 
 /** The rows of the sections that ran, in table order. `row(...cells)` adds a row; `v` formats a spread. */

@@ -84,12 +84,16 @@ export function footprint(pid) {
   return { rssMiB: +((s.rssPages * PAGE) / 2 ** 20).toFixed(1), fds: readdirSync(`/proc/${pid}/fd`).length, children: descendants(pid).length };
 }
 
-/** Proportional set size of `pid` in MiB (/proc/PID/smaps_rollup: shared pages divided among their users), or null. */
-export function pssMiB(pid) {
+/**
+ * From /proc/PID/smaps_rollup, in MiB: PSS (shared pages divided among the processes mapping them) and the
+ * anonymous part (heap, stacks: memory only this process uses); nulls when unreadable.
+ */
+export function smapsMiB(pid) {
   try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? +(Number(m[1]) / 1024).toFixed(1) : null;
-  } catch { return null; }
+    const s = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kib = (k) => { const m = new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s); return m ? +(Number(m[1]) / 1024).toFixed(1) : null; };
+    return { pssMiB: kib('Pss'), anonMiB: kib('Anonymous') };
+  } catch { return { pssMiB: null, anonMiB: null }; }
 }
 
 export function alive(pid) {

@@ -8,8 +8,8 @@
 //   cold     the first 500 ms after the settle period (the old one's connections move to the new worker)
 // The client reads progress lines late when its event loop is busy with the load, so phases are anchored on the
 // trigger and the holder's own durations. PM2 reports no phases: reload = trigger → its reload callback (new
-// worker listening, old one stopped), after = the 500 ms after it. For both, overall = trigger → the later of
-// done and the end of the cold phase (holdfast) / done + 500 ms (PM2).
+// worker listening, old one stopped), after = the 500 ms after it. duringReloads = trigger → the end of the drain
+// or of the cold phase, whichever is later (as bench/reload-p99.mjs counts it) / PM2: trigger → done + 500 ms.
 import { Agent, request } from 'undici';
 import { DEFAULT_SETTLE_MS } from '@holdfast/core';
 
@@ -43,20 +43,20 @@ export function reloadWithProgress(controlPath) {
   })().catch((err) => ({ ...at, result: performance.now(), error: String(err?.message ?? err) })).finally(() => dispatcher.close());
 }
 
-/** Phase windows of one holdfast reload: { startup: [from, to), settle, drain, cold, overall }. */
+/** Phase windows of one holdfast reload: { startup: [from, to), settle, drain, cold, duringReloads }. */
 export function holdfastWindows(w, settleMs = DEFAULT_SETTLE_MS) {
   const ready = w.trigger + (w.readyMs ?? 0);
   const settleEnd = ready + settleMs;
   const drainEnd = settleEnd + (w.drainMs ?? 0);
   return {
     startup: [w.trigger, ready], settle: [ready, settleEnd], drain: [settleEnd, drainEnd], cold: [settleEnd, settleEnd + COLD_MS],
-    overall: [w.trigger, Math.max(w.result ?? drainEnd, settleEnd + COLD_MS)],
+    duringReloads: [w.trigger, Math.max(drainEnd, settleEnd + COLD_MS)],
   };
 }
 
 /** Phase windows of one PM2 reload ({ trigger, done }). */
 export function pm2Windows(w) {
-  return { reload: [w.trigger, w.done], after: [w.done, w.done + COLD_MS], overall: [w.trigger, w.done + COLD_MS] };
+  return { reload: [w.trigger, w.done], after: [w.done, w.done + COLD_MS], duringReloads: [w.trigger, w.done + COLD_MS] };
 }
 
 /**
@@ -68,7 +68,7 @@ export function byPhase(samples, steadyFrom, reloads, windowsOf) {
   const wins = reloads.map(windowsOf);
   const out = { steady: [] };
   for (const k of Object.keys(wins[0] ?? {})) out[k] = [];
-  const firstTrigger = wins[0]?.overall[0] ?? Infinity;
+  const firstTrigger = wins[0]?.duringReloads[0] ?? Infinity;
   for (const [t, ms, ok] of samples) {
     if (!ok) continue;
     if (t >= steadyFrom && t < firstTrigger) { out.steady.push(ms); continue; }
