@@ -77,8 +77,10 @@ export async function reloadCommand(flags: ReloadFlags, command: string[] = []):
     return EXIT.FAILED;
   }
   // No generation in the result: the holder refused the deploy before starting anything, so nothing was rolled back.
-  const what = typeof r?.generation === 'number' ? 'reload failed, rolled back' : 'reload refused, nothing was started (the running generation keeps serving)';
+  const what = typeof r?.generation !== 'number' ? 'reload refused, nothing was started (the running generation keeps serving)'
+    : r?.rolledBack === false ? 'reload failed, and no generation is serving (a crash restart is under way), so nothing was rolled back' : 'reload failed, rolled back';
   err(`${what}: ${e?.message ?? 'no result from the holder'}${stderrBlock(e?.diagnosis?.stderr)}${e?.hint ? `\nhint: ${e.hint}` : ''}`);
   // The documented exit codes hold for reload too (4 for a deploy whose command does not exist); a rollback is 1.
   return exitCodeFor(e?.code);
 }
+

@@ -152,7 +152,7 @@ export class Holder {
         reload: (launch) => holder.reload(launch),
         stop: () => void holder.terminate(),
         metrics: () => holder.metrics.render(),
-        reloadProgress: (launch) => reloadProgressStream(holder.supervisor, () => holder.reload(launch)),
+        reloadProgress: (launch) => reloadProgressStream(holder.supervisor, () => holder.reload(launch), () => holder.supervisor.status().state === 'running'),
         stopProgress: () => holder.stopProgress(),
         logs: holder.output.ring,
       });

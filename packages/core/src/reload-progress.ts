@@ -40,7 +40,7 @@ function stoppingError(): HoldfastError {
  * Resolves after the `result` line.
  */
 export async function reloadWithProgress(events: EventEmitter, reload: () => Promise<SwapResult>,
-  emit: (e: ReloadProgressEvent) => void): Promise<SwapResult | null> {
+  emit: (e: ReloadProgressEvent) => void, serving: () => boolean = () => true): Promise<SwapResult | null> {
   let mine: number | null = null;
   let swapOver = false;
   const replaced = new Set<number>();
@@ -86,7 +86,9 @@ export async function reloadWithProgress(events: EventEmitter, reload: () => Pro
     }
     const r = settled.r;
     if (!r.ok) {
-      emit({ event: 'result', ...r, error: r.error.toJSON() });
+      // rolledBack: a generation still serves (the failed one changed nothing); false when none was serving
+      // (a reload during a crash restart): then nothing was rolled back.
+      emit({ event: 'result', ...r, error: r.error.toJSON(), rolledBack: serving() });
       return r;
     }
     // Replaced workers the events did not name (a swap that was already over) still get reported.
@@ -109,9 +111,9 @@ export async function reloadWithProgress(events: EventEmitter, reload: () => Pro
 }
 
 /** The same as a stream of JSON lines, for the control API. */
-export function reloadProgressStream(events: EventEmitter, reload: () => Promise<SwapResult>): Readable {
+export function reloadProgressStream(events: EventEmitter, reload: () => Promise<SwapResult>, serving?: () => boolean): Readable {
   const out = new PassThrough();
-  void reloadWithProgress(events, reload, (e) => { out.write(`${JSON.stringify(e)}\n`); })
+  void reloadWithProgress(events, reload, (e) => { out.write(`${JSON.stringify(e)}\n`); }, serving)
     .catch((err) => { out.write(`${JSON.stringify({ event: 'result', ok: false, error: toHoldfastError(err).toJSON() })}\n`); })
     .finally(() => out.end());
   return out;
