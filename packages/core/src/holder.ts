@@ -26,6 +26,7 @@ import { openSocketsRetrying } from './socket-open-retry.js';
 import { DEFAULT_OUTPUT, type HolderOptions } from './holder-options.js';
 import { NO_SOCKET_WARNING, ownListenerWarning, withoutValues, type HolderStatus } from './holder-status.js';
 import { implausibleDurations } from './duration-warnings.js';
+import { generationServing } from './service-state.js';
 
 export type { HolderOptions, OnFailed } from './holder-options.js';
 export { NO_SOCKET_WARNING, type HolderStatus } from './holder-status.js';
@@ -152,7 +153,7 @@ export class Holder {
         reload: (launch) => holder.reload(launch),
         stop: () => void holder.terminate(),
         metrics: () => holder.metrics.render(),
-        reloadProgress: (launch) => reloadProgressStream(holder.supervisor, () => holder.reload(launch), () => holder.supervisor.status().state === 'running'),
+        reloadProgress: (launch) => reloadProgressStream(holder.supervisor, () => holder.reload(launch), () => generationServing(holder.supervisor.status())),
         stopProgress: () => holder.stopProgress(),
         logs: holder.output.ring,
       });

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import { loadPromClient } from './prom-client-load.js';
-import { SERVICE_STATES, WORKER_STATES } from './service-state.js';
+import { generationServing, SERVICE_STATES, WORKER_STATES } from './service-state.js';
 import type { SupervisorEvents, SupervisorStatus } from './supervisor-types.js';
 import type { WorkerOutputStatus } from './worker-output.js';
 import type { HandoverCounts } from './handover-relay.js';
@@ -129,7 +129,7 @@ export function createMetrics(source: MetricsSource, opts: { defaultMetrics?: bo
   };
   source.on('swap', (r) => {
     // At the moment 'swap' is emitted for a failure, status() still names the generation that keeps serving.
-    const outcome: Outcome = r.ok ? 'ready' : source.status().generation > 0 ? 'rolled_back' : 'failed';
+    const outcome: Outcome = r.ok ? 'ready' : generationServing(source.status()) ? 'rolled_back' : 'failed';
     if (live) live.swap(outcome); else pending.swaps[outcome]++;
     if (r.ok) { if (live) live.ready(r.readyMs / 1000); else observe(pending.ready, r.readyMs / 1000); }
   });

@@ -32,3 +32,12 @@ export const WORKER_STATES = ['starting', 'ready', 'draining', 'exited'] as cons
 
 /** Lifecycle of one worker process. */
 export type WorkerState = (typeof WORKER_STATES)[number];
+
+/**
+ * Whether a generation serves, by the supervisor's status (`generation` > 0 names the serving one). At the moment a
+ * swap fails this tells a rollback (the previous generation keeps serving) from a failure with nothing serving (a
+ * reload during a crash restart): the metrics' `rolled_back`/`failed` and the reload result's `rolledBack` both ask it.
+ */
+export function generationServing(status: { generation: number }): boolean {
+  return status.generation > 0;
+}
