@@ -10,6 +10,7 @@
 import { DEFAULT_DRAIN_TIMEOUT } from './drain-types.js';
 import { drainTimeoutFromEnv } from './hook-env.js';
 import { HOLDFAST_ENV, loadNative } from './native.js';
+import { dropOutputOnBrokenPipe } from './broken-output.js';
 
 let armed = false;
 
@@ -41,23 +42,7 @@ export function armHolderGuard(fallbackMs: number = DEFAULT_DRAIN_TIMEOUT): void
   if (armed || holder === 0) return;
   if (process.ppid !== holder && exists(holder)) return;
   armed = true;
-  keepServingWithoutOutput();
   loadNative(`${HOLDFAST_ENV.HOLDER_PID}=${holder} (started by a holder)`).armParentDeathGuard(holder, drainTimeoutFromEnv(process.env) ?? fallbackMs);
-}
-
-/**
- * A worker's stdout and stderr are pipes to its holder (`--output pipe`, the default); when the holder dies they
- * break, and Node's default for an EPIPE on process.stdout/stderr is an uncaught exception: the worker would die
- * at its next log line with its requests in flight, instead of draining. Under a holder, an EPIPE on either only
- * drops that output (the holder's own rule for a broken destination); any other error is thrown as before.
- */
-function keepServingWithoutOutput(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') return;
-      process.nextTick(() => { throw error; });
-    });
-  }
 }
 
 /**
@@ -70,3 +55,5 @@ export function holderIsGone(): boolean {
 }
 
 armHolderGuard();
+// Under a holder (its child, or a wrapper's descendant alike), a broken output pipe must not end the worker.
+if (holderPid() !== 0) dropOutputOnBrokenPipe();
