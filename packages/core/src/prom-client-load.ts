@@ -33,12 +33,19 @@ const PARTS = {
   collectDefaultMetrics: 'lib/defaultMetrics',
 } as const;
 
+let loaded: PromClientParts | undefined;
+
 /**
  * prom-client's Registry, Counter, Gauge, Histogram and collectDefaultMetrics, loaded synchronously, module by
  * module (falls back to the whole index when a path cannot be resolved).
  * @throws the loader's error (MODULE_NOT_FOUND) only when prom-client itself is not installed.
+ * Loaded once per process (the metrics and the --max-memory watch share it).
  */
 export function loadPromClient(): PromClientParts {
+  return loaded ??= load();
+}
+
+function load(): PromClientParts {
   // From the package's real directory (pnpm links it from the store): its own dependencies (tdigest, bintrees,
   // @opentelemetry/api) resolve only from there, whatever the loader makes of the link.
   const dir = realpathSync(dirname(createRequire(import.meta.url).resolve('prom-client/package.json')));
