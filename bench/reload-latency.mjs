@@ -60,7 +60,7 @@ const ctl = join(dir, 'control.sock');
 const args = [join(ROOT, 'packages/cli/bin/holdfast.js'), 'run', '-l', 'http=tcp://127.0.0.1:0', '--control', ctl];
 if (opt.settle) args.push('--settle', opt.settle);
 if (opt.standby) args.push('--standby', opt.standby);
-if (opt.warmup) args.push('--warmup', opt.warmup);
+if (opt.warmup) args.push('--warmup', '/', '--warmup-count', opt.warmup); // runs of GET / before READY=1
 args.push('--', process.execPath, app);
 const holder = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: join(ROOT, 'bench'), env: { ...process.env, HOLDFAST_LOG_LEVEL: 'warn', HOLDFAST_LOG_FORMAT: 'json' } });
 let errOut = '';
