@@ -70,6 +70,20 @@ it('SIGKILL of the serving worker under load: the standby is promoted, answers, 
   expect(holder.output.match(/"msg":"spawned"/g)!.length).toBe(spawnedBefore + 1);
 }, 120_000);
 
+it("a standby warms node's HTTP code on a private server before READY=1, and its first request after a promotion is the app's first", async () => {
+  // Unmodified node:http app (register hook), no --warmup: only the node warm-up runs, and never the app's handler.
+  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--standby', '1', '--', process.execPath, fixture('warmup-app.mjs')], { env: { WARMUP_KIND: 'hook', PORT: '3000' } });
+  await holder.waitReady(1);
+  const { serving, standby } = await withReadyStandby(holder);
+  expect(standby.status).toMatch(/^standby: node's HTTP code warmed \((\d+) of \1 requests, \d+ ms\); not accepting until promoted$/);
+  expect(serving.status ?? '').not.toMatch(/warmed/);
+  const { port } = await holder.address('http');
+  process.kill(serving.pid, 'SIGKILL');
+  const r = await request(`http://127.0.0.1:${port}/`, { reset: true, headersTimeout: 30_000 });
+  const seen = (await r.body.json()) as { pid: number; warmups: number; real: number };
+  expect(seen).toMatchObject({ pid: standby.pid, warmups: 0, real: 1 });
+}, 120_000);
+
 it('a reload with --standby 1 hands idle keep-alive connections to the new serving worker, never to its standby', async () => {
   holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--standby', '1', '--', process.execPath, fixture('adapter-app.mjs')], { env: { DRAIN_TIMEOUT: '20000' } });
   await holder.waitReady(1);

@@ -2,8 +2,8 @@
  * Warm standbys (`--standby N`): N extra workers of the serving release, started with HOLDFAST_STANDBY=1, which
  * initialise (and warm up) and send READY=1 but attach no inherited fd, so they accept nothing. When a serving
  * worker crashes, the supervisor takes a ready standby of the same release and promotes it with PROMOTE_SIGNAL:
- * no backoff and no start-up, only the signal and a listen(). Each promotion, crash or release change starts a
- * replacement behind it. Memory: each standby costs one worker's RSS for the whole life of the holder.
+ * no backoff and no start-up, only the signal and a listen(). Each promotion (after STANDBY_REFILL_DELAY_MS), crash
+ * or release change starts a replacement behind it. Memory: each standby costs one worker's RSS for the whole life of the holder.
  *
  * A standby that exits is replaced after the crash backoff (reset once one gets ready), never in a tight loop.
  */
@@ -14,6 +14,13 @@ import { backoffDelay, type BackoffOptions } from './restart-policy.js';
 import type { LaunchSpec } from './supervisor-types.js';
 import type { Worker } from './worker.js';
 import type { WorkerPool } from './worker-pool.js';
+
+/**
+ * Wait in ms between a promotion and the start of the standby that replaces it: the promoted worker's first
+ * ~50 ms answer the connections queued during the crash, and a node start-up beside it (hundreds of ms of CPU)
+ * would slow exactly those answers (`bench/reload-latency.mjs --kill 5 --standby 1`).
+ */
+export const STANDBY_REFILL_DELAY_MS = 500;
 
 /** What the standby pool asks of its supervisor. */
 export interface StandbySource {
@@ -87,6 +94,16 @@ export class StandbyPool {
         (err: Error) => { if (!w.exitInfo) { this.log.error({ pid: w.pid, err: err.message }, 'standby not ready in time; killing it'); void w.kill(); } },
       );
     }
+  }
+
+  /**
+   * After a promotion: start the replacement standby STANDBY_REFILL_DELAY_MS later, so that the promoted worker
+   * answers the connections queued during the crash without a node start-up beside it on the CPU. A crash in that
+   * window finds no standby and restarts as without one; close() cancels the wait.
+   */
+  fillSoon(): void {
+    if (this.cancelRefill || this.source.closed()) return;
+    this.cancelRefill = this.host.setTimer(() => { this.cancelRefill = null; this.fill(); }, STANDBY_REFILL_DELAY_MS);
   }
 
   /** A process exited: true when it was a standby (replaced after the backoff). */

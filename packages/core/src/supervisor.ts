@@ -244,7 +244,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.restarts++;
     logWarning(this.log, 'WARN_HOLDFAST_STANDBY_PROMOTED', { pid: w.pid, generation: w.generation, worker: slot, replaces: crashed.pid }, `promoted standby pid ${w.pid} in place of pid ${crashed.pid}`);
     this.emit('promoted', w.snapshot());
-    this.standbys.fill();
+    this.standbys.fillSoon();
   }
 
   private scheduleRestart(): void {

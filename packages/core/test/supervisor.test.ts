@@ -3,6 +3,7 @@ import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Supervisor, type SupervisorOptions, type Worker } from '../src/index.js';
 import { FakeProcessHost, flushMicrotasks as flush } from '../src/testing/index.js';
+import { STANDBY_REFILL_DELAY_MS } from '../src/standby-pool.js';
 
 let host: FakeProcessHost;
 let workers: Worker[];
@@ -363,7 +364,12 @@ describe('warm standby', () => {
     const s = sup.status().workers.find((w) => w.pid === standby.pid)!;
     expect(s.slot).toBe(0);
     expect(s.standby).toBeUndefined();
-    expect(host.children).toHaveLength(3); // the next standby, spawned at once
+    // The next standby starts STANDBY_REFILL_DELAY_MS later, not beside the promoted worker's first answers.
+    expect(host.children).toHaveLength(2);
+    await host.advance(STANDBY_REFILL_DELAY_MS - 1);
+    expect(host.children).toHaveLength(2);
+    await host.advance(1);
+    expect(host.children).toHaveLength(3);
     expect(host.children[2].req.env.HOLDFAST_STANDBY).toBe('1');
     await host.advance(60_000);
     // No restart of the slot: the standby took it (standbys that never get ready are replaced, after the backoff).

@@ -21,6 +21,7 @@ import { resolveKeepAlive } from './keep-alive.js';
 import { NetDrain } from './net-drain.js';
 import { DgramDrain } from './dgram.js';
 import { isStandby, whenPromoted } from './standby.js';
+import { warmNodeHttp } from './node-http-warmup.js';
 import { warmUp } from './warmup.js';
 import { validate, warmupFor, type ServeOptions, type Served, type ServeTarget } from './serve-options.js';
 import { isFastify, isHttp2, pick } from './serve-target.js';
@@ -122,6 +123,9 @@ export async function attach(target: ServeTarget, options: ServeOptions, insideR
   const warmup = warmupFor(kind, options);
   // Before the fd is attached, on a private socket or in-process: warm-up requests never reach the held socket.
   if (warmup) await warmUp(server as http.Server | https.Server, warmup, name);
+  // A warm standby runs node's own HTTP code once on a private server (never the app's handlers), so that its
+  // first requests after a promotion do not compile it (node-http-warmup.ts).
+  if (fd !== undefined && isStandby() && kind !== 'dgram' && kind !== 'net' && kind !== 'http2') await warmNodeHttp();
   const untilReady = !listenNow && !autoReadyEnabled() && !isReady();
   if (fd !== undefined && (untilReady || isStandby())) {
     // No accept before READY=1: the fd is attached when the app calls ready(). Until then connections wait in
