@@ -9,7 +9,7 @@ import { startLoad } from './helpers/load.js';
 let holder: HolderProcess | undefined;
 afterEach(async () => { await holder?.stop(); holder = undefined; });
 
-type W = StatusBody['workers'][number] & { standby?: true };
+type W = StatusBody['workers'][number] & { standby?: true; status?: string | null };
 
 async function withReadyStandby(h: HolderProcess): Promise<{ serving: W; standby: W }> {
   for (let i = 0; i < 600; i++) {
