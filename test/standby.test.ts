@@ -84,6 +84,21 @@ it("a standby warms node's HTTP code on a private server before READY=1, and its
   expect(seen).toMatchObject({ pid: standby.pid, warmups: 0, real: 1 });
 }, 120_000);
 
+it("a promotion never runs the app's own SIGUSR2 handler (nodemon's restart convention): the standby keeps serving", async () => {
+  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--standby', '1', '--', process.execPath, fixture('usr2-restart.cjs')], { env: { PORT: '3000' } });
+  await holder.waitReady(1);
+  const { serving, standby } = await withReadyStandby(holder);
+  const { port } = await holder.address('http');
+  process.kill(serving.pid, 'SIGKILL');
+  expect(await pidOf(port)).toBe(standby.pid);
+  await sleep(500);
+  for (let i = 0; i < 20; i++) expect(await pidOf(port)).toBe(standby.pid);
+  expect(holder.output).not.toMatch(/SIGUSR2 handler ran/);
+  expect(holder.output).not.toMatch(new RegExp(`"pid":${standby.pid}[^\n]*crashed`));
+  const s = await holder.status();
+  expect((s.workers as W[]).filter((w) => !w.standby).map((w) => w.pid)).toEqual([standby.pid]);
+}, 120_000);
+
 it('a reload with --standby 1 hands idle keep-alive connections to the new serving worker, never to its standby', async () => {
   holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--standby', '1', '--', process.execPath, fixture('adapter-app.mjs')], { env: { DRAIN_TIMEOUT: '20000' } });
   await holder.waitReady(1);

@@ -1,6 +1,6 @@
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { resolveExecHelper } from '@holdfast/native';
+import { notifySend, resolveExecHelper } from '@holdfast/native';
 
 /** What the holder asks for when it starts a worker process. */
 export interface SpawnRequest {
@@ -34,6 +34,11 @@ export interface ProcessHost {
   kill(pid: number, signal: NodeJS.Signals): boolean;
   /** Send `signal` to a whole process group (the worker is its group's leader); false if the group is empty. */
   killGroup(pgid: number, signal: NodeJS.Signals): boolean;
+  /**
+   * Send one datagram of sd_notify(3)-style fields to a worker's announced receiver (its abstract AF_UNIX address,
+   * X_HOLDFAST_ADOPT), without blocking. False when it cannot be delivered (gone, full).
+   */
+  message(address: string, payload: string): boolean;
   /** Monotonic milliseconds. */
   now(): number;
   setTimer(fn: () => void, ms: number): () => void;
@@ -76,6 +81,14 @@ export const realProcessHost: ProcessHost = {
   },
   kill: (pid, signal) => signalSafe(pid, signal),
   killGroup: (pgid, signal) => signalSafe(-pgid, signal),
+  message(address, payload) {
+    try {
+      notifySend(address, payload, [], { nonblocking: true });
+      return true;
+    } catch {
+      return false;
+    }
+  },
   now: () => performance.now(),
   setTimer(fn, ms) {
     const t = setTimeout(fn, ms);

@@ -226,7 +226,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.policy.crashed(uptime, w.readyAt === null ? 0 : now - w.readyAt, w.readyAt === null ? Infinity : w.readyAt - w.startedAt);
     this.log.error({ ...fields, uptimeMs: Math.round(uptime) }, `crashed (${describeExit(e)})`);
     this.emit('crash', w.snapshot());
-    const standby = this.queue.running ? null : this.standbys.take(this.launch);
+    // Also while a swap runs (a reload still starting its generation): the standby serves the slot until the swap
+    // replaces it with the new generation's worker (startBatch reads the slot at the end of the settle period).
+    const standby = this.standbys.take(this.launch);
     if (standby) { this.promote(standby, slot, w); return; }
     if (!this.queue.running) this.scheduleRestart();
     // else: next() schedules the restart when the running swap is over.

@@ -162,6 +162,7 @@ export class WorkerOutput {
     return {
       kill: (pid, signal) => host.kill(pid, signal),
       killGroup: (pgid, signal) => host.killGroup(pgid, signal),
+      message: (address, payload) => host.message(address, payload),
       now: () => host.now(),
       setTimer: (fn, ms) => host.setTimer(fn, ms),
       spawn: (req) => {

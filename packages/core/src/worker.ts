@@ -1,6 +1,6 @@
 import { HOLDFAST_NOTIFY } from '@holdfast/native/protocol';
 import { EventEmitter } from 'node:events';
-import { HANDOVER_ADDRESS_PREFIX, HANDOVER_ANNOUNCE, MAX_UNIX_PATH_BYTES } from '@holdfast/native';
+import { HANDOVER_ADDRESS_PREFIX, HANDOVER_ANNOUNCE, MAX_UNIX_PATH_BYTES, PROMOTE_MESSAGE } from '@holdfast/native';
 import { HoldfastError } from './errors.js';
 import type { ChildHandle, ProcessHost } from './process-host.js';
 import type { WorkerState } from './service-state.js';
@@ -215,9 +215,13 @@ export class Worker extends EventEmitter {
     return this.exited;
   }
 
-  /** Promote a warm standby: it attaches its inherited fds on `signal` (PROMOTE_SIGNAL) and serves from then on. */
+  /**
+   * Promote a warm standby: it attaches its inherited fds and serves from then on. Told with PROMOTE_MESSAGE on its
+   * announced receiver; with `signal` (PROMOTE_SIGNAL) only when it announced none or the message cannot go.
+   */
   promote(signal: NodeJS.Signals): void {
     this.standby = false;
+    if (this.adoptAddress && this.host.message(this.adoptAddress, `${PROMOTE_MESSAGE}=1`)) return;
     this.host.kill(this.pid, signal);
   }
 

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { Supervisor, type SupervisorOptions, type Worker } from '../src/index.js';
 import { FakeProcessHost, flushMicrotasks as flush } from '../src/testing/index.js';
 import { STANDBY_REFILL_DELAY_MS } from '../src/standby-pool.js';
+import { HANDOVER_ADDRESS_PREFIX, HANDOVER_ANNOUNCE } from '@holdfast/native';
 
 let host: FakeProcessHost;
 let workers: Worker[];
@@ -395,6 +396,40 @@ describe('warm standby', () => {
     expect(standby.signals).toEqual(['SIGTERM']); // the old release's standby drains
     expect(host.children.at(-1)!.req.env.HOLDFAST_STANDBY).toBe('1');
     expect(host.children.at(-1)!.req.env.HOLDFAST_GENERATION).toBe(String(sup.status().generation));
+  });
+
+  it('a standby that announced a hand-over receiver is promoted with X_HOLDFAST_PROMOTE=1 on it, never SIGUSR2 (the app may own that signal)', async () => {
+    sup = make({ standby: 1 });
+    const first = sup.start(); await ready(); await first;
+    await flush();
+    const [serving, standby] = host.children;
+    const address = `${HANDOVER_ADDRESS_PREFIX}${standby.pid}/abc`;
+    workers.find((w) => w.pid === standby.pid)!.handleNotify(new Map([[HANDOVER_ANNOUNCE, address]]));
+    await ready();
+    serving.exit(null, 'SIGKILL');
+    await flush();
+    expect(standby.signals).toEqual([]);
+    expect(host.messages).toContainEqual({ address, payload: 'X_HOLDFAST_PROMOTE=1' });
+    expect(sup.status().workers.find((w) => w.pid === standby.pid)).toMatchObject({ slot: 0, state: 'ready' });
+  });
+
+  it('a crash during a reload promotes the ready standby at once; the reload then replaces it like the worker it replaced', async () => {
+    sup = make({ standby: 1 });
+    const first = sup.start(); await ready(); await first;
+    await flush();
+    const [serving, standby] = host.children;
+    await ready(); // the standby
+    const reload = sup.reload();
+    await flush();
+    expect(host.children).toHaveLength(3); // generation 2 starting
+    serving.exit(null, 'SIGKILL');
+    await flush();
+    expect(standby.signals).toEqual(['SIGUSR2']); // promoted while the reload runs
+    expect(sup.status().workers.filter((w) => !w.standby && w.state === 'ready').map((w) => w.pid)).toEqual([standby.pid]);
+    workers.find((w) => w.pid === host.children[2].pid)!.handleNotify(READY);
+    expect(await reload).toMatchObject({ ok: true, generation: 2, replaced: standby.pid });
+    await flush();
+    expect(standby.signals).toEqual(['SIGUSR2', 'SIGTERM']); // drained as the replaced worker
   });
 
   it('a standby that keeps exiting is replaced after the backoff, never in a tight loop', async () => {

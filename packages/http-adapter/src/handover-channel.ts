@@ -14,7 +14,7 @@
 import { holderPid } from './holder-guard.js';
 import {
   ENV, HANDOVER_ACK, HANDOVER_ADDRESS_PREFIX, HANDOVER_ADOPTED, HANDOVER_ANNOUNCE, HANDOVER_DELIVER, HANDOVER_MAX_FDS,
-  HANDOVER_MAX_PAYLOAD_BYTES, HANDOVER_OFFER, HANDOVER_REASON, HANDOVER_REFUSED, HANDOVER_REPLY_TIMEOUT_MS,
+  HANDOVER_MAX_PAYLOAD_BYTES, HANDOVER_OFFER, HANDOVER_REASON, HANDOVER_REFUSED, HANDOVER_REPLY_TIMEOUT_MS, PROMOTE_MESSAGE,
   HOLDFAST_ENV, loadNative, parseHandoverBatch, randomHex, type HandoverBatch, type NotifyMessage,
 } from './native.js';
 import { notifyQuietly } from './notify.js';
@@ -52,6 +52,7 @@ export class HandoverChannel {
   private readonly waiting = new Map<string, (ok: boolean) => void>();
   private seq = 0;
   private announced = false;
+  private promote: (() => void) | null = null;
   /** The holder acknowledged the announcement: it relays hand-overs. */
   private relayed = false;
 
@@ -63,6 +64,15 @@ export class HandoverChannel {
   /** Adopt connections for socket `name` from now on, and announce (once) that this worker can. */
   addAdopter(name: string, adopter: Adopter): void {
     this.adopters.set(name, adopter);
+    if (!this.announced) this.announced = notifyQuietly(`${HANDOVER_ANNOUNCE}=${this.address}`);
+  }
+
+  /**
+   * A warm standby: run `promote` when the holder sends PROMOTE_MESSAGE (once), and announce (once) this receiver so
+   * that the holder promotes with a message, not with PROMOTE_SIGNAL, which the app may handle itself.
+   */
+  onPromote(promote: () => void): void {
+    this.promote = promote;
     if (!this.announced) this.announced = notifyQuietly(`${HANDOVER_ANNOUNCE}=${this.address}`);
   }
 
@@ -136,6 +146,13 @@ export class HandoverChannel {
     }
     const f = fields(msg.data);
     if (f.get(HANDOVER_ACK) === '1') this.relayed = true;
+    if (f.get(PROMOTE_MESSAGE) === '1') {
+      closeAll(msg.fds);
+      const promote = this.promote;
+      this.promote = null;
+      promote?.();
+      return;
+    }
     const verdict = f.get(HANDOVER_ADOPTED) ?? f.get(HANDOVER_REFUSED);
     if (verdict !== undefined) {
       closeAll(msg.fds);

@@ -9,6 +9,7 @@
  *   holder     -> successor  X_HOLDFAST_ADOPT_FDS=<HandoverBatch JSON> + the same fds   (sender checked: its worker)
  *   successor  -> holder     X_HOLDFAST_ADOPTED=<id> | X_HOLDFAST_REFUSED=<id>
  *   holder     -> old worker X_HOLDFAST_ADOPTED=<id> | X_HOLDFAST_REFUSED=<id>          (receiver checks: its holder)
+ *   holder     -> standby    X_HOLDFAST_PROMOTE=1                    "attach the held sockets now" (a crash promoted it)
  *
  * The old worker releases its copies only after ADOPTED; on REFUSED (or no reply in time) it keeps them and
  * drains them as before. Nothing is ever sent to a worker that did not announce X_HOLDFAST_ADOPT.
@@ -19,6 +20,9 @@ export const HANDOVER_ANNOUNCE = 'X_HOLDFAST_ADOPT';
 /** The holder's answer to HANDOVER_ANNOUNCE, sent to the announced address: it relays hand-overs. A worker offers
  * nothing to a holder that did not answer (an older holder would ignore the offer and the drain would wait). */
 export const HANDOVER_ACK = 'X_HOLDFAST_ADOPT_ACK';
+/** The holder promotes a warm standby that announced a receiver: attach the held sockets now (in place of
+ * PROMOTE_SIGNAL, which is a signal the app may have a handler of its own for). Value '1'. */
+export const PROMOTE_MESSAGE = 'X_HOLDFAST_PROMOTE';
 /** Field of a batch a draining worker offers to its holder (fds attached). */
 export const HANDOVER_OFFER = 'X_HOLDFAST_HANDOVER';
 /** Field of a batch the holder forwards to the successor (fds attached). */

@@ -96,7 +96,11 @@ export const WARMUP_HEADER = 'x-holdfast-warmup';
 /** Warm-up runs of each request when HOLDFAST_WARMUP is set without HOLDFAST_WARMUP_COUNT. */
 export const WARMUP_DEFAULT_COUNT = 200;
 
-/** The holder promotes a warm standby (HOLDFAST_STANDBY=1) with this signal: attach the inherited fds now. */
+/**
+ * The holder promotes a warm standby (HOLDFAST_STANDBY=1) with this signal (attach the inherited fds now) only when
+ * the standby announced no hand-over receiver; otherwise with PROMOTE_MESSAGE on that receiver, so that an app's
+ * own SIGUSR2 handler (nodemon's restart convention, log reopening) never runs for a promotion.
+ */
 export const PROMOTE_SIGNAL = 'SIGUSR2';
 
 /**

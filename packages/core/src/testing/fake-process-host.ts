@@ -73,6 +73,14 @@ export class FakeProcessHost implements ProcessHost {
     return true;
   }
 
+  /** Datagrams sent with message(), in order. */
+  readonly messages: { address: string; payload: string }[] = [];
+
+  message(address: string, payload: string): boolean {
+    this.messages.push({ address, payload });
+    return true;
+  }
+
   now(): number { return this.t; }
 
   setTimer(fn: () => void, ms: number): () => void {
