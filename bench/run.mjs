@@ -31,7 +31,7 @@ import { cliLatency } from './lib/cli-latency.mjs';
 import { figures } from './lib/figures.mjs';
 import { renderTable } from './lib/table.mjs';
 import { connectPm2 } from './lib/pm2-api.mjs';
-import { phaseP99 } from './lib/phase-p99.mjs';
+import { phaseP99, startFloorP99 } from './lib/phase-p99.mjs';
 import { CLIENTS } from './lib/timed-load.mjs';
 import { bareStartups, reloadServingRound } from './lib/reload-serving.mjs';
 import { cpuRounds } from './lib/cpu-paired.mjs';
@@ -199,6 +199,9 @@ try {
         log(`run ${i + 1}: p99 per phase, ${CLIENTS.join(' + ')}: ${s}`);
         R.phaseP99[s] = await guarded(`p99 ${s}`, () => phaseP99(sys[s], { reloads: cfg.p99Reloads, gapMs: cfg.gapMs, warmMs: cfg.p99WarmMs, steadyMs: cfg.p99SteadyMs, connections: cfg.connections, pm2: s === 'pm2' ? pm2Api : null }));
       }
+      // The floor: the same load and no reload, while a bare process of the same app starts beside it.
+      log(`run ${i + 1}: p99 while a bare process of the app starts beside the load (no reload)`);
+      R.startFloor = await guarded('p99 floor', () => startFloorP99(sys.holdfastWarm, { starts: cfg.p99Reloads, gapMs: cfg.gapMs, warmMs: cfg.p99WarmMs, steadyMs: cfg.p99SteadyMs, connections: cfg.connections }));
     }
     if (want('serving')) {
       log(`run ${i + 1}: control-API reload to serving vs bare start-up`);

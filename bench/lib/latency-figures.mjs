@@ -32,6 +32,21 @@ function phaseP99Figures(rounds, problem) {
   return out;
 }
 
+/** The floor runs (startFloorP99): p99 while a bare process of the app starts beside the load, over steady, per client. */
+function startFloorFigures(rounds) {
+  const out = {};
+  for (const c of CLIENTS) {
+    const rs = rounds.map((R) => R.startFloor?.[c]).filter(Boolean);
+    if (!rs.length) continue;
+    out[c] = {
+      runs: rs.length, starts: sum(rs.map((r) => r.starts)), failed: sum(rs.map((r) => r.failed)), steadyMs: spread(rs.map((r) => r.p99.steady), 1),
+      startup: spread(rs.map((r) => r.overSteady.startup), 2), duringStart: spread(rs.map((r) => r.overSteady.duringReloads), 2),
+      startupMs: spread(rs.flatMap((r) => r.startupMs), 0),
+    };
+  }
+  return out;
+}
+
 /** Reload trigger → serving over the bare start-up of the same app, per round (median of the round's reloads). */
 function servingFigures(rounds, problem) {
   const rs = rounds.map((R) => R.serving).filter(Boolean);
@@ -79,7 +94,7 @@ function footprintFigures(fp, cfg) {
 /** The figures of the sections that ran: phaseP99, serving, sigkillOverBare, cpu, idleFootprint. */
 export function latencyFigures({ rounds, extra, cfg, want, problem }) {
   const F = {};
-  if (want('p99')) F.phaseP99 = { warmupCount: cfg.warmupCount, reloadsPerRun: cfg.p99Reloads, ...phaseP99Figures(rounds, problem) };
+  if (want('p99')) F.phaseP99 = { warmupCount: cfg.warmupCount, reloadsPerRun: cfg.p99Reloads, ...phaseP99Figures(rounds, problem), floor: startFloorFigures(rounds) };
   if (want('serving')) F.serving = servingFigures(rounds, problem);
   if (want('sigkill')) F.sigkillOverBare = sigkillOverBare(rounds);
   if (want('cpu') && extra.cpu?.length) {

@@ -27,6 +27,15 @@ function p99Rows(F, cfg, row, v) {
   }
 }
 
+function floorRow(F, cfg, row, v) {
+  const L = F.phaseP99.floor;
+  if (!L?.undici) return;
+  const cell = (c) => `${c}: while it starts **${v(L[c].duringStart)}** (spawn → first answer ${v(L[c].startup)}); steady p99 ${ms(v, L[c].steadyMs, 1)}`;
+  row('the floor under that ratio: p99 while a bare process of the same app starts beside the load, no reload, no manager / steady p99',
+    `${cell('undici')}; ${cell('autocannon')}; bare start-up ${ms(v, L.undici.startupMs)}`, '—', '—',
+    `the same two clients on the serving holdfast worker, no reload; ${F.phaseP99.reloadsPerRun} time(s) per run a bare \`node\` of the same app starts on a port of its own (spawn → first answer, then 300 ms more), ${cfg.gapMs} ms apart. Every manager that starts a process for a reload pays at least this on this machine; a ratio near it is what the rest of the reload adds`);
+}
+
 function sigkillRows(F, row, v) {
   const S = F.sigkill; const B = F.sigkillOverBare;
   const c = (s) => `**${S[s].refused}** refused, ${S[s].otherFailures} other failures in ${S[s].kills} kill(s); kill → first answer ${ms(v, S[s].recoveryMs)}`;
@@ -60,7 +69,7 @@ function footprintRow(F, row, v) {
 
 /** The rows of the sections that ran, in table order. `row(...cells)` adds a row; `v` formats a spread. */
 export function latencyRows({ F, cfg, row, v }) {
-  if (F.phaseP99) p99Rows(F, cfg, row, v);
+  if (F.phaseP99) { p99Rows(F, cfg, row, v); floorRow(F, cfg, row, v); }
   if (F.sigkill) sigkillRows(F, row, v);
   if (F.serving) servingRow(F, cfg, row, v);
   if (F.cpu) cpuRow(F, row, v);
