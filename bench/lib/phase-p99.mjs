@@ -11,6 +11,26 @@ import { APP_HOLDFAST, startBare } from './systems.mjs';
 const FLOOR_TAIL_MS = 300;
 
 /**
+ * CLIENTS side by side on `sys` (`connections` split between them): `warmMs` of load not counted, `steadyMs` of
+ * steady load, then `disturb()` under the same load. Resolves { per, steadyFrom, results: { client: stop() result } }.
+ */
+async function underLoad(sys, { warmMs, steadyMs, connections }, disturb) {
+  const per = Math.floor(connections / CLIENTS.length);
+  const loads = Object.fromEntries(CLIENTS.map((c) => [c, startTimedLoad(sys.url, c, { connections: per })]));
+  const results = {};
+  let steadyFrom;
+  try {
+    await sleep(warmMs);
+    steadyFrom = performance.now();
+    await sleep(steadyMs);
+    await disturb();
+  } finally {
+    await Promise.all(CLIENTS.map(async (c) => { results[c] = await loads[c].stop(); }));
+  }
+  return { per, steadyFrom, results };
+}
+
+/**
  * `reloads` reloads of `sys` (`gapMs` apart) under load after `warmMs` of load not counted (connections open,
  * the serving worker warmed by real traffic, whatever it did before) and `steadyMs` of steady load; `connections` split
  * between the clients. `pm2` is connectPm2()'s handle when sys is PM2 (else holdfast: sys.control). Resolves
@@ -18,23 +38,14 @@ const FLOOR_TAIL_MS = 300;
  * samples, errors, reloadMs } } for each client of CLIENTS.
  */
 export async function phaseP99(sys, { reloads, gapMs, warmMs, steadyMs, connections = 50, pm2 = null }) {
-  const per = Math.floor(connections / CLIENTS.length);
-  const loads = Object.fromEntries(CLIENTS.map((c) => [c, startTimedLoad(sys.url, c, { connections: per })]));
   const done = [];
-  let steadyFrom;
-  const results = {};
-  try {
-    await sleep(warmMs);
-    steadyFrom = performance.now();
-    await sleep(steadyMs);
+  const { per, steadyFrom, results } = await underLoad(sys, { warmMs, steadyMs, connections }, async () => {
     for (let i = 0; i < reloads; i++) {
       done.push(pm2 ? await pm2.reload() : await reloadWithProgress(sys.control));
       await sleep(gapMs);
     }
     await sleep(300);
-  } finally {
-    await Promise.all(CLIENTS.map(async (c) => { results[c] = await loads[c].stop(); }));
-  }
+  });
   const ok = done.filter((w) => w.ok);
   const out = {};
   for (const c of CLIENTS) {
@@ -58,15 +69,8 @@ export async function phaseP99(sys, { reloads, gapMs, warmMs, steadyMs, connecti
  * startupMs } } for each client of CLIENTS (the same shape as phaseP99's, phases startup and duringReloads).
  */
 export async function startFloorP99(sys, { starts, gapMs, warmMs, steadyMs, connections = 50, app = APP_HOLDFAST }) {
-  const per = Math.floor(connections / CLIENTS.length);
-  const loads = Object.fromEntries(CLIENTS.map((c) => [c, startTimedLoad(sys.url, c, { connections: per })]));
   const windows = [];
-  let steadyFrom;
-  const results = {};
-  try {
-    await sleep(warmMs);
-    steadyFrom = performance.now();
-    await sleep(steadyMs);
+  const { per, steadyFrom, results } = await underLoad(sys, { warmMs, steadyMs, connections }, async () => {
     for (let i = 0; i < starts; i++) {
       const trigger = performance.now();
       const bare = await startBare({ app });
@@ -75,9 +79,7 @@ export async function startFloorP99(sys, { starts, gapMs, warmMs, steadyMs, conn
       await bare.stop();
       await sleep(gapMs);
     }
-  } finally {
-    await Promise.all(CLIENTS.map(async (c) => { results[c] = await loads[c].stop(); }));
-  }
+  });
   const windowsOf = (w) => ({ startup: [w.trigger, w.answered], duringReloads: [w.trigger, w.answered + FLOOR_TAIL_MS] });
   const out = {};
   for (const c of CLIENTS) {
