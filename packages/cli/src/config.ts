@@ -22,6 +22,8 @@ export interface ResolvedConfig extends OpsConfig, SwapsConfig {
   command: string[];
   cwd: string;
   controlPath: string | undefined;
+  /** Where `controlPath` came from, for messages: `--control`, or `"control" in FILE` (undefined: no path given). */
+  controlFrom: string | undefined;
   readyTimeoutMs: number;
   drainTimeoutMs: number;
   logLevel: string;
@@ -105,6 +107,7 @@ export function resolveConfig(flags: ConfigFlags, command: string[], env: NodeJS
     cwd: flags.cwd !== undefined ? resolve(dir, flags.cwd) : f.cwd ?? dir,
     // $HOLDFAST_CONTROL is applied by defaultControlPath when this is undefined.
     controlPath: flags.control !== undefined ? resolve(dir, flags.control) : env[HOLDFAST_ENV.CONTROL] ? undefined : f.control,
+    controlFrom: flags.control !== undefined ? '--control' : env[HOLDFAST_ENV.CONTROL] || f.control === undefined ? undefined : `"control" in ${file?.source}`,
     readyTimeoutMs: flags.readyTimeout !== undefined ? parseDuration(flags.readyTimeout, '--ready-timeout', 1) : f.readyTimeoutMs ?? defaults.readyTimeoutMs,
     drainTimeoutMs: flags.drainTimeout !== undefined ? parseDuration(flags.drainTimeout, '--drain-timeout') : f.drainTimeoutMs ?? defaults.drainTimeoutMs,
     logLevel,

@@ -67,19 +67,28 @@ export async function reloadCommand(flags: ReloadFlags, command: string[] = []):
   if (r?.ok) {
     const pids = r.pids && r.pids.length > 0 ? r.pids : [r.pid];
     if (!flags.json) out(`reloaded: generation ${r.generation} (pid ${pids.join(', ')}) serving [${since()} ms]`);
+    const linger = cut.lingerNote('reload');
+    if (linger) err(linger);
     if (!cut.any) return EXIT.OK;
     err(`reload done, but ${cut.describe()}; give the old generation more time (--drain-timeout) or make it finish sooner`);
     return EXIT.FAILED;
   }
   const e = r?.error;
+  const hint = e?.hint ? `\nhint: ${e.hint}` : '';
+  // refused (or, from an older holder, no generation in the result): turned down before anything started, so
+  // nothing was interrupted and nothing rolled back.
+  const refused = r?.refused === true || (e?.code !== 'ERR_HOLDFAST_STOPPING' && typeof r?.generation !== 'number');
+  if (refused) {
+    const serving = r?.serving === false ? 'and no generation is serving' : 'the serving generation keeps serving';
+    err(`reload refused: ${e?.message ?? 'no result from the holder'}; nothing changed, ${serving}${hint}`);
+    return exitCodeFor(e?.code);
+  }
   if (e?.code === 'ERR_HOLDFAST_STOPPING') {
     err(`reload interrupted: ${e.message}`);
     return EXIT.FAILED;
   }
-  // No generation in the result: the holder refused the deploy before starting anything, so nothing was rolled back.
-  const what = typeof r?.generation !== 'number' ? 'reload refused, nothing was started (the running generation keeps serving)'
-    : r?.rolledBack === false ? 'reload failed, and no generation is serving (a crash restart is under way), so nothing was rolled back' : 'reload failed, rolled back';
-  err(`${what}: ${e?.message ?? 'no result from the holder'}${stderrBlock(e?.diagnosis?.stderr)}${e?.hint ? `\nhint: ${e.hint}` : ''}`);
+  const what = r?.rolledBack === false ? 'reload failed, and no generation is serving (a crash restart is under way), so nothing was rolled back' : 'reload failed, rolled back';
+  err(`${what}: ${e?.message ?? 'no result from the holder'}${stderrBlock(e?.diagnosis?.stderr)}${hint}`);
   // The documented exit codes hold for reload too (4 for a deploy whose command does not exist); a rollback is 1.
   return exitCodeFor(e?.code);
 }

@@ -23,7 +23,9 @@ export async function startHolder(cfg: ResolvedConfig, onFailedDefault: OnFailed
   const [cmd, ...args] = cfg.command;
   // A control path in a directory that does not exist is a typo more often than a wish: say so, create nothing.
   if (cfg.controlPath && !statSync(dirname(cfg.controlPath), { throwIfNoEntry: false })?.isDirectory()) {
-    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `--control ${cfg.controlPath}: the directory ${dirname(cfg.controlPath)} does not exist`,
+    // Name the input the path came from: the flag, or the config file's key (a user who passed no flag looks there).
+    const from = cfg.controlFrom ?? '--control';
+    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${from === '--control' ? `--control ${cfg.controlPath}` : `${from}: ${JSON.stringify(cfg.controlPath)}`}: the directory ${dirname(cfg.controlPath)} does not exist`,
       { hint: `Create it first (mkdir -p -m 700 ${dirname(cfg.controlPath)}) or pick a path in an existing directory.` });
   }
   const holder = await Holder.start({

@@ -52,6 +52,17 @@ export function lastSwapLine(b: StatusBody): string | null {
   return `restart failed (generation ${last.generation})${why}`;
 }
 
+/** Table order: serving workers first, then starting ones, warm standbys, draining and exited ones (stable within each). */
+export function tableOrder<W extends Pick<StatusWorker, 'state' | 'standby'>>(workers: readonly W[]): W[] {
+  const rank = (w: W) => (isServing(w) ? 0 : w.standby ? 2 : w.state === 'starting' ? 1 : w.state === 'draining' ? 3 : 4);
+  return workers.map((w, i) => ({ w, i })).sort((a, b) => rank(a.w) - rank(b.w) || a.i - b.i).map((x) => x.w);
+}
+
+/** The state column: the worker's state, `(standby)` added for a warm standby (ready, accepting nothing). */
+export function stateLabel(w: Pick<StatusWorker, 'state' | 'standby'>): string {
+  return w.standby ? `${w.state} (standby)` : w.state;
+}
+
 /**
  * `holdfast status`: a table of workers (and sockets), or the JSON body with `--json`. `--check` prints one line
  * and exits with the state's code (exit-codes.ts checkExitCode: 0 ready, 7 starting, 8 restarting, 1 failed,
@@ -81,9 +92,9 @@ export async function statusCommand(flags: ControlFlags & { json?: boolean; chec
   const rows: string[][] = [];
   const sockets = b.sockets.map((s) => `${s.name} ${s.bound}`).join('\n') || '-';
   if (b.workers.length === 0) rows.push([b.state, '-', '-', '-', '-', String(b.restarts), '-', sockets]);
-  for (const [i, w] of b.workers.entries()) {
+  for (const [i, w] of tableOrder(b.workers).entries()) {
     const serving = isServing(w) ? ' *' : '';
-    rows.push([i === 0 ? b.state : '', `${w.generation}${serving}`, String(w.pid), w.state, formatUptime(w.uptimeMs),
+    rows.push([i === 0 ? b.state : '', `${w.generation}${serving}`, String(w.pid), stateLabel(w), formatUptime(w.uptimeMs),
       i === 0 ? String(b.restarts) : '', w.status ?? '', i === 0 ? sockets : '']);
   }
   const lines = [boxTable(['service', 'generation', 'pid', 'state', 'uptime', 'restarts', 'status', 'sockets'], rows)];

@@ -76,7 +76,9 @@ export async function stopCommand(flags: StopFlags): Promise<number> {
     return EXIT.FAILED;
   }
   if (!flags.json) out(`stopped: holder pid ${holderPid} exited, sockets closed [${Math.round(performance.now() - t0)} ms]`);
+  const linger = cut.lingerNote('stop');
+  if (linger) process.stderr.write(`${linger}\n`);
   if (!cut.any) return EXIT.OK;
-  process.stderr.write(`stop cut ${cut.describe()}\n`);
+  process.stderr.write(`stopped, but ${cut.describe()}; give the workers more time (--drain-timeout) or make them finish sooner\n`);
   return EXIT.FAILED;
 }

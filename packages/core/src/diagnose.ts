@@ -33,6 +33,13 @@ export interface FailureFacts {
   listening: { name: string; polled: boolean }[] | null;
   /** Worker output mode: with `inherit`, the holder has no stderr lines. */
   outputMode: 'pipe' | 'inherit';
+  /**
+   * A generation serves meanwhile (service-state.ts's generationServing): a rolled-back reload. False at the first
+   * start or when nothing serves: then no hint may say "the generation that is serving keeps serving". Default false.
+   */
+  serving?: boolean;
+  /** The register hook was preloaded (a Node command, preload on), and whether --wait-ready was given; null: no hook. */
+  hook?: { waitReady: boolean } | null;
 }
 
 // Node: `listen EADDRINUSE: address already in use 127.0.0.1:8080`, `... :::8080`, cluster: `bind EADDRINUSE null:8080`.
@@ -71,6 +78,16 @@ function addressInUse(f: FailureFacts, text: string): Omit<Diagnosis, 'stderr'> 
   };
 }
 
+/** " The generation that is serving keeps serving." when one does (a rollback), else nothing: never claim one that is not. */
+function keepsServing(f: FailureFacts, sentence = ' The generation that is serving keeps serving.'): string {
+  return f.serving ? sentence : '';
+}
+
+/** The held sockets named in `names` (quoted or not) with their bound addresses: `"http" (tcp://127.0.0.1:8080)`. */
+function heldAddresses(f: FailureFacts, names: string[]): string {
+  return names.map((q) => { const n = q.replace(/^"|"$/g, ''); const s = f.sockets.find((x) => x.name === n); return s ? `"${n}" (${s.bound})` : `"${n}"`; }).join(', ');
+}
+
 function exitText(e: ExitInfo | null): string {
   if (!e) return 'is still running';
   return e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
@@ -99,7 +116,7 @@ export function diagnose(f: FailureFacts): Diagnosis {
     return {
       cause: 'module-not-found', stderr,
       summary: mod ? `module '${mod[1]}' was not found${mod[2] ? ` (imported from ${mod[2]})` : ''}` : 'a module was not found',
-      hint: 'Install the release\'s dependencies in its directory (npm ci, pnpm install) before the reload, or fix the import path; the generation that is serving keeps its own.',
+      hint: `Install the release's dependencies in its directory (npm ci, pnpm install) before the ${f.serving ? 'reload' : 'start'}, or fix the import path${keepsServing(f, '; the generation that is serving keeps its own')}.`,
     };
   }
   const syn = /(?:^|\n)(\S+?:\d+)\n[^\n]*\n\s*\^+\s*\n+SyntaxError: ([^\n]+)/.exec(text) ?? /SyntaxError: ([^\n]+)/.exec(text);
@@ -109,12 +126,28 @@ export function diagnose(f: FailureFacts): Diagnosis {
     return {
       cause: 'syntax-error', stderr,
       summary: `a syntax error${where ? ` in ${where}` : ''}: ${what}`,
-      hint: `Fix the file; \`node --check ${where ? where.replace(/^file:\/\//, '').replace(/:\d+$/, '') : 'FILE'}\` finds it before a deploy. The generation that is serving keeps serving.`,
+      hint: `Fix the file; \`node --check ${where ? where.replace(/^file:\/\//, '').replace(/:\d+$/, '') : 'FILE'}\` finds it before a deploy.${keepsServing(f)}`,
     };
   }
   if (f.phase === 'ready-timeout') {
     const polled = (f.listening ?? []).filter((l) => l.polled).map((l) => `"${l.name}"`);
     const idle = (f.listening ?? []).filter((l) => !l.polled).map((l) => `"${l.name}"`);
+    if (f.hook?.waitReady) {
+      // --wait-ready: the hook sends READY=1 on process.send('ready') (PM2's wait_ready), not on listen().
+      return {
+        cause: 'never-ready', stderr, listening: f.listening ?? undefined,
+        summary: `it never called process.send('ready') (--wait-ready)${polled.length > 0 ? `, though it waits for connections on the held socket ${heldAddresses(f, polled)}` : ` and never listened on ${idle.length ? `the held socket ${heldAddresses(f, idle)}` : 'a held socket'}`}${noLines}`,
+        hint: 'With --wait-ready, READY=1 is sent when the app calls process.send(\'ready\') once its start-up is done; make it do so (or drop --wait-ready to be ready at listen()). If it is still waiting on a dependency at start-up (a database, a queue), that is why; if it only starts slowly, raise --ready-timeout.',
+      };
+    }
+    if (f.hook && polled.length === 0) {
+      // The register hook sends READY=1 at the app's listen() on a held address: the app never got that far.
+      return {
+        cause: 'never-ready', stderr, listening: f.listening ?? undefined,
+        summary: `it never called listen() on the held address ${idle.length ? heldAddresses(f, idle) : ''}`.trimEnd() + noLines,
+        hint: 'The register hook is preloaded: READY=1 is sent when the app calls listen() (server.listen(PORT), app.listen(...)) on a held address, and this app never did within --ready-timeout. It is probably still waiting on something at start-up (a database, a queue, a file) or listens only after a step that never finished; its output says how far it got. If it only starts slowly, raise --ready-timeout.',
+      };
+    }
     if (polled.length > 0) {
       return {
         cause: 'never-ready', stderr, listening: f.listening ?? undefined,
@@ -132,7 +165,7 @@ export function diagnose(f: FailureFacts): Diagnosis {
     return {
       cause: 'exited-after-ready', stderr,
       summary: `it sent READY=1, then ${exitText(f.exit)} within the --settle time${noLines}`,
-      hint: 'It crashed just after it became ready; its last stderr lines say why. The generation that was serving keeps serving.',
+      hint: `It crashed just after it became ready; its last stderr lines say why.${keepsServing(f, ' The generation that was serving keeps serving.')}`,
     };
   }
   if (f.exit?.code === 0) {
@@ -145,7 +178,7 @@ export function diagnose(f: FailureFacts): Diagnosis {
   return {
     cause: 'exited', stderr,
     summary: `it ${exitText(f.exit)} before it was ready${noLines}`,
-    hint: 'Its last stderr lines (with the failure report, and `holdfast logs`) say why. The generation that was serving keeps serving.',
+    hint: `Its last stderr lines (with the failure report, and \`holdfast logs\`) say why.${keepsServing(f, ' The generation that was serving keeps serving.')}`,
   };
 }
 

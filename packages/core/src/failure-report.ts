@@ -15,8 +15,10 @@ import type { WorkerOutput } from './worker-output.js';
  * by registering the socket in its event loop's epoll set, so the held socket's inode (socket:[INODE] of the
  * holder's fd) appears with EPOLLIN in the `tfd:` lines of /proc/PID/fdinfo of an eventpoll fd of some process of
  * the worker's group. A program that blocks in accept(2) without epoll would show as not listening.
+ * `serving()` says whether a generation serves meanwhile (service-state.ts's generationServing): the hints claim
+ * one keeps serving only then.
  */
-export function failureReporter(sockets: HeldSocket[], output: WorkerOutput): (w: Worker, err: HoldfastError) => Promise<HoldfastError> {
+export function failureReporter(sockets: HeldSocket[], output: WorkerOutput, serving: () => boolean): (w: Worker, err: HoldfastError) => Promise<HoldfastError> {
   return async (w, err) => {
     const timeout = err.code === 'ERR_HOLDFAST_READY_TIMEOUT';
     const group = w.exitInfo ? [] : processGroup(w.pid);
@@ -34,6 +36,8 @@ export function failureReporter(sockets: HeldSocket[], output: WorkerOutput): (w
       clusterWorkers: group.some((pid) => pid !== w.pid && isClusterWorker(pid)),
       listening,
       outputMode: output.opts.mode,
+      serving: serving(),
+      hook: w.hook,
     };
     return new WorkerFailureError(err.code, err.message, diagnose(facts), { cause: err });
   };

@@ -81,7 +81,7 @@ export class Holder {
       backoff: opts.backoff, maxFailures: opts.maxFailures,
       workers: opts.workers, reloadStrategy: opts.reloadStrategy, maxExtra: opts.maxExtra,
       settleMs: opts.settleMs, watchdogMs: opts.watchdogMs, preload: opts.preload, standby: opts.standby,
-      explainFailure: failureReporter(sockets, this.output),
+      explainFailure: failureReporter(sockets, this.output, () => generationServing(this.supervisor.status())),
     }, this.output.wrap(opts.host ?? realProcessHost), notify, log);
     this.metrics = createMetrics(this.supervisor, { output: this.output, handover: notify.handover });
     this.reaper = new OrphanReaper((pid) => this.supervisor.isWorkerPid(pid), log);
@@ -184,12 +184,33 @@ export class Holder {
    * first (ERR_HOLDFAST_COMMAND_NOT_FOUND) and kept only if its generation gets ready.
    */
   async reload(launch: Partial<LaunchSpec> = {}): Promise<SwapResult> {
-    if (this.delay) throw new HoldfastError('ERR_HOLDFAST_STOPPING', 'cannot reload: the holder is stopping (SIGTERM, within --shutdown-delay)');
+    try {
+      launch = this.checkReload(launch);
+    } catch (err) {
+      // Refused before a generation number is taken: nothing started, nothing to roll back.
+      const e = err as HoldfastError;
+      this.log.error({ code: e.code, hint: e.hint }, `reload refused: ${e.message}; nothing was started`);
+      throw err;
+    }
+    this.peer?.reloading();
+    return this.supervisor.reload(launch);
+  }
+
+  /**
+   * The input of a reload, checked before anything starts: the holder not stopping, every env file readable, the
+   * deploy's directory and command existing. Returns `launch` with a deploy's env layer made whole.
+   * @throws HoldfastError ERR_HOLDFAST_STOPPING, ERR_HOLDFAST_ENV_FILE, ERR_HOLDFAST_INVALID_OPTION, ERR_HOLDFAST_COMMAND_NOT_FOUND.
+   */
+  private checkReload(launch: Partial<LaunchSpec>): Partial<LaunchSpec> {
+    if (this.delay) throw new HoldfastError('ERR_HOLDFAST_STOPPING', 'the holder is stopping (SIGTERM, within --shutdown-delay)');
     if (launch.envVars !== undefined || launch.envFiles !== undefined) {
       // A deploy's env layer is replaced as a whole: --env without --env-file drops the previous deploy's files.
       launch = { ...launch, envVars: launch.envVars ?? {}, envFiles: launch.envFiles ?? [] };
-      this.env.check({ files: launch.envFiles });
     }
+    // Every env file the new generation would read (the holder's and the deploy's, kept from an earlier reload or
+    // given now) is input, checked before a generation number is taken: one that cannot be read refuses the reload
+    // (ERR_HOLDFAST_ENV_FILE, exit 2) with nothing started, rather than spawning nothing and calling it a rollback.
+    this.env.check({ files: launch.envFiles ?? this.supervisor.launchSpec.envFiles });
     if (launch.command !== undefined || launch.cwd !== undefined) {
       const next = { ...this.supervisor.launchSpec, ...launch };
       const dir = statSync(next.cwd, { throwIfNoEntry: false });
@@ -199,8 +220,7 @@ export class Holder {
       }
       resolveCommand(next.command, next.cwd, this.opts.env ?? process.env);
     }
-    this.peer?.reloading();
-    return this.supervisor.reload(launch);
+    return launch;
   }
 
   status(): HolderStatus {

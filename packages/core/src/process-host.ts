@@ -42,6 +42,11 @@ export interface ProcessHost {
   /** Monotonic milliseconds. */
   now(): number;
   setTimer(fn: () => void, ms: number): () => void;
+  /**
+   * Accepted TCP connections on `ports` that the process tree of `pid` holds open now (null: unreadable); counted
+   * just before a SIGKILL at the drain deadline. Optional: without it the pool reads /proc (proc-sockets.ts).
+   */
+  openConnections?(pid: number, ports: ReadonlySet<number>): number | null;
 }
 
 function signalSafe(target: number, signal: NodeJS.Signals | 0): boolean {

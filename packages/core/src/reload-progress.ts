@@ -74,14 +74,16 @@ export async function reloadWithProgress(events: EventEmitter, reload: () => Pro
   try {
     const swap = reload();
     const settled = await Promise.race([
-      swap.then((r) => ({ r }), (err: unknown) => ({ err })),
-      interruption.then((err) => ({ err })),
+      swap.then((r) => ({ r }), (err: unknown) => ({ err, refused: mine === null })),
+      interruption.then((err) => ({ err, refused: false })),
     ]);
     swapOver = true;
     void swap.catch(() => {});
     if ('err' in settled) {
       const e = toHoldfastError(settled.err);
-      emit({ event: 'result', ok: false, error: e.toJSON() });
+      // refused: the reload was turned down before a swap began (bad input, the holder stopping): nothing started,
+      // nothing was rolled back; `serving` says whether a generation serves meanwhile.
+      emit({ event: 'result', ok: false, error: e.toJSON(), ...(settled.refused ? { refused: true } : {}), serving: serving() });
       return null;
     }
     const r = settled.r;
@@ -94,11 +96,14 @@ export async function reloadWithProgress(events: EventEmitter, reload: () => Pro
     // Replaced workers the events did not name (a swap that was already over) still get reported.
     for (const p of r.replacedPids) replaced.add(p);
     await new Promise<void>((resolve) => { allDrained = resolve; checkDrained(); });
-    const cut = [...outcomes.values()].filter((d) => drainEvent(d).event === 'cut');
+    const killed = [...outcomes.values()].filter((d) => drainEvent(d).event === 'cut');
+    // A worker SIGKILLed at the deadline with 0 connections cut (it outlived its drain) cut nothing: lingeredPids.
+    const cut = killed.filter((d) => d.connectionsCut !== 0);
     emit({
       event: 'result', ...r,
       connectionsCut: cut.reduce((n, d) => n + (d.connectionsCut ?? 0), 0),
       cutPids: cut.map((d) => d.pid),
+      lingeredPids: killed.filter((d) => d.connectionsCut === 0).map((d) => d.pid),
     });
     return r;
   } finally {

@@ -165,6 +165,7 @@ export class WorkerOutput {
       message: (address, payload) => host.message(address, payload),
       now: () => host.now(),
       setTimer: (fn, ms) => host.setTimer(fn, ms),
+      ...(host.openConnections ? { openConnections: (pid: number, ports: ReadonlySet<number>) => host.openConnections!(pid, ports) } : {}),
       spawn: (req) => {
         const child: ChildHandle = host.spawn({ ...req, output: 'pipe' });
         if (child.stdout && child.stderr) {

@@ -47,8 +47,13 @@ export class WorkerPool {
       if (kind.problem) logWarning(this.log, 'WARN_HOLDFAST_NESTED_SUPERVISOR', { command: launch.command }, `${launch.command} cannot be run under holdfast as it is: ${kind.problem}`);
       else if (kind.kind !== 'other') this.log.info({ command: launch.command, wrapper: kind.kind === 'wrapper' }, `Node program: preloading the register hook (${preload.registerPath}) so that its listen() takes the held sockets; --no-preload turns this off`);
     }
-    return withPreload(env, kind, preload);
+    const out = withPreload(env, kind, preload);
+    this.lastHook = kind.kind === 'other' ? null : { waitReady: preload.waitReady === true };
+    return out;
   }
+
+  /** What {@link preloaded} decided for the last spawn: the register hook (and --wait-ready) or none. */
+  private lastHook: Worker['hook'] = null;
 
   /**
    * Spawn one worker of `generation` in `slot` on `launch`, with the sockets at fds 3.. and its environment.
@@ -65,10 +70,12 @@ export class WorkerPool {
       socketNames: sockets.map((s) => s.name), socketBacklogs: sockets.map(backlogOf),
       notifySocket: this.notify.path, generation, slot, drainTimeoutMs: this.opts.drainTimeoutMs, watchdogMs, standby: role.standby,
     });
+    this.lastHook = null;
     if (this.opts.preload) env = this.preloaded(env, launch, this.opts.preload);
     const child = this.host.spawn({ command: launch.command, args: launch.args, cwd: launch.cwd, env, fds: sockets.map((s) => s.fd) });
     const w = new Worker(this.host, child, generation, slot);
     w.restarts = restarts;
+    w.hook = this.lastHook;
     w.standby = role.standby === true;
     w.killSignal = this.opts.killSignal ?? w.killSignal;
     if (watchdogMs > 0) w.setWatchdog(watchdogMs);
@@ -132,18 +139,25 @@ export class WorkerPool {
     this.log.info(f, 'draining');
     const t0 = this.host.now();
     const ports = new Set(this.opts.sockets.flatMap((s) => { const m = /^tcp:\/\/.*:(\d+)$/.exec(s.bound); return m ? [Number(m[1])] : []; }));
-    const p = old.drain(this.opts.drainTimeoutMs, () => acceptedConnections(processTree(old.pid), ports)).then(async (exit) => {
+    const count = () => (this.host.openConnections ? this.host.openConnections(old.pid, ports) : acceptedConnections(processTree(old.pid), ports));
+    const p = old.drain(this.opts.drainTimeoutMs, count).then(async (exit) => {
       const drainMs = Math.round(this.host.now() - t0);
       // The worker's last sd_notify (what its own deadline cut) may be read just after its exit.
       await new Promise((r) => setImmediate(r));
       const reported = old.reportedCut;
+      const reportedMs = reported && old.reportedCutAt !== null && old.reportedCutAt >= t0 ? Math.round(old.reportedCutAt - t0) : null;
       const outcome: DrainOutcome = {
         pid: old.pid, generation: old.generation, slot: old.slot, drainMs, exit,
         killedAtDeadline: old.killedAtDeadline,
-        connectionsCut: old.killedAtDeadline ? cutAtKill(old.connectionsAtDeadline, reported?.connections) : reported ? reported.connections : 0,
+        connectionsCut: old.killedAtDeadline ? cutAtKill(old.connectionsAtDeadline, reported?.connections, old.stoppingSent) : reported ? reported.connections : 0,
         requestsCut: reported?.requests ?? null,
+        drainReportedMs: reportedMs,
       };
-      if (old.killedAtDeadline) {
+      if (old.killedAtDeadline && outcome.connectionsCut === 0) {
+        const why = reportedMs !== null ? `its drain finished after ${reportedMs} ms but the process did not exit` : 'no connection was open, but the process did not exit';
+        logWarning(this.log, 'WARN_HOLDFAST_DRAIN_LINGERED', { ...f, drainMs, drainReportedMs: reportedMs, connectionsCut: 0 },
+          `${why}; killed at the drain deadline after ${drainMs} ms; 0 connections cut`);
+      } else if (old.killedAtDeadline) {
         const cut = outcome.connectionsCut === null ? 'connections cut: unknown' : `${outcome.connectionsCut} connection(s) cut`;
         logWarning(this.log, 'WARN_HOLDFAST_DRAIN_KILLED', { ...f, drainMs, connectionsCut: outcome.connectionsCut }, `killed at the drain deadline after ${drainMs} ms; ${cut}`);
       } else if (reported && reported.connections > 0) {
@@ -162,11 +176,18 @@ export class WorkerPool {
 }
 
 /**
- * Connections cut when the holder SIGKILLed a worker at the drain deadline: those still open at the kill (/proc,
- * null when unreadable) plus those the worker's own deadline (the same --drain-timeout) had already cut and
- * reported just before; null only when neither is known.
+ * Connections cut when the holder SIGKILLed a worker at the drain deadline, from two counts of one shrinking set:
+ * after the drain signal the worker accepts nothing new, so the connections open at any later moment are a subset of
+ * those open at any earlier one. `openAtKill` is the holder's /proc count just before its SIGKILL (null when
+ * unreadable); `reportedByWorker` what the worker's own drain deadline (the same --drain-timeout, firing at about the
+ * same moment) destroyed, or 0 when its drain finished (undefined: no report came). Whichever moment came first saw
+ * a superset of the other, so the answer is the larger of the two, never their sum (one connection seen by both is
+ * one connection). Without a report, /proc alone is the answer, except when it saw none while the worker's own
+ * drain was still running (`drainBegun`: it sent STOPPING=1): its deadline may have just destroyed connections whose
+ * report the SIGKILL lost, so how many were cut is unknown (null). Null also when neither count is known.
  */
-export function cutAtKill(openAtKill: number | null, reportedByWorker: number | undefined): number | null {
-  if (openAtKill === null && reportedByWorker === undefined) return null;
-  return (openAtKill ?? 0) + (reportedByWorker ?? 0);
+export function cutAtKill(openAtKill: number | null, reportedByWorker: number | undefined, drainBegun = false): number | null {
+  if (reportedByWorker !== undefined) return openAtKill === null ? reportedByWorker : Math.max(openAtKill, reportedByWorker);
+  if (openAtKill === null) return null;
+  return openAtKill === 0 && drainBegun ? null : openAtKill;
 }

@@ -50,6 +50,13 @@ export interface DrainOutcome {
   connectionsCut: number | null;
   /** Requests in flight that were cut, when the worker reported them; else null. */
   requestsCut: number | null;
+  /**
+   * ms from the drain signal to the worker's report that its own drain was over (the adapter sends
+   * X_HOLDFAST_CUT_CONNECTIONS when its drain ends, 0 when nothing was cut); null when no report came (no adapter, or
+   * it was still draining). With `killedAtDeadline` and `connectionsCut` 0 it tells a process that finished its drain
+   * but did not exit from one that was still busy.
+   */
+  drainReportedMs: number | null;
 }
 
 function describeExit(e: ExitInfo): string {
@@ -84,12 +91,21 @@ export class Worker extends EventEmitter {
   killSignal: NodeJS.Signals = 'SIGTERM';
   /** Where this worker adopts handed-over connections (its X_HOLDFAST_ADOPT announcement); null: it cannot. */
   adoptAddress: string | null = null;
+  /**
+   * The register hook was preloaded into this worker (a Node command, preload on): READY=1 comes when the app calls
+   * listen() on a held address, or with `waitReady` (--wait-ready) when it calls process.send('ready'). null: no hook.
+   */
+  hook: { waitReady: boolean } | null = null;
   /** The drain deadline passed and the holder SIGKILLed the process group. */
   killedAtDeadline = false;
   /** Connections counted just before that SIGKILL (null: unknown). */
   connectionsAtDeadline: number | null = null;
-  /** What the worker reported its own drain deadline cut (HOLDFAST_NOTIFY). */
+  /** What the worker reported its own drain cut (HOLDFAST_NOTIFY; the adapter reports 0 when its drain finished). */
   reportedCut: { connections: number; requests: number | null } | null = null;
+  /** When {@link reportedCut} arrived (host clock, ms). */
+  reportedCutAt: number | null = null;
+  /** The worker sent STOPPING=1 (sd_notify(3)): a drain of its own (the adapter's) began. */
+  stoppingSent = false;
 
   constructor(private readonly host: ProcessHost, child: ChildHandle, generation: number, public slot = 0) {
     super();
@@ -126,7 +142,9 @@ export class Worker extends EventEmitter {
     if (cut !== undefined && /^\d+$/.test(cut)) {
       const req = fields.get(HOLDFAST_NOTIFY.CUT_REQUESTS);
       this.reportedCut = { connections: Number(cut), requests: req !== undefined && /^\d+$/.test(req) ? Number(req) : null };
+      this.reportedCutAt = this.host.now();
     }
+    if (fields.get('STOPPING') === '1') this.stoppingSent = true;
     const status = fields.get('STATUS');
     if (status !== undefined) { this.statusText = status; this.emit('status', status); }
     const adopt = fields.get(HANDOVER_ANNOUNCE);

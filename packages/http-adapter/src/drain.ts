@@ -111,10 +111,12 @@ async function start(reason: DrainReport['reason']): Promise<DrainReport> {
     }));
     const cut = targets.reduce((sum, t) => ({ connections: sum.connections + t.cut.connections, requests: sum.requests + t.cut.requests }), { connections: 0, requests: 0 });
     const report: DrainReport = { reason, durationMs: Date.now() - started, targets, cut };
+    // Tell the holder the drain is over and what its deadline cut (0 when nothing), before exiting: its progress
+    // says "cut", not "drained", when something was; and a process that stays alive after this (an app SIGTERM
+    // handler that does not exit, a timer) is reported as such at the holder's deadline, not as a cut
+    // (HOLDFAST_NOTIFY, custom sd_notify(3) fields; core's worker.ts reads them).
+    notifyQuietly(`${HOLDFAST_NOTIFY.CUT_CONNECTIONS}=${cut.connections}\n${HOLDFAST_NOTIFY.CUT_REQUESTS}=${cut.requests}`);
     if (targets.some((t) => t.forced)) {
-      // Tell the holder what the deadline cut before exiting, so its progress says "cut", not "drained"
-      // (HOLDFAST_NOTIFY, custom sd_notify(3) fields; core's worker.ts reads them).
-      notifyQuietly(`${HOLDFAST_NOTIFY.CUT_CONNECTIONS}=${cut.connections}\n${HOLDFAST_NOTIFY.CUT_REQUESTS}=${cut.requests}`);
       console.error(JSON.stringify({ holdfast: 'drain-cut', pid: process.pid, durationMs: report.durationMs, cut, targets: targets.filter((t) => t.forced).map((t) => ({ name: t.name, kind: t.kind, cut: t.cut })) }));
     }
     return report;

@@ -81,6 +81,13 @@ export class FakeProcessHost implements ProcessHost {
     return true;
   }
 
+  /** Open connections each pid holds, as `openConnections` reports them at a drain deadline (absent: 0; null: unreadable). */
+  readonly connections = new Map<number, number | null>();
+
+  openConnections(pid: number): number | null {
+    return this.connections.has(pid) ? this.connections.get(pid)! : 0;
+  }
+
   now(): number { return this.t; }
 
   setTimer(fn: () => void, ms: number): () => void {
