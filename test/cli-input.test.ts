@@ -61,8 +61,16 @@ describe('config and flags', () => {
     const missing = join(dir, 'no-such-dir');
     const r = await runCli(['run', '--control', join(missing, 'x.sock'), '--', 'node', 'x.mjs'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.out).toContain(`the directory ${missing} does not exist`);
+    expect(r.out).toContain(`--control ${join(missing, 'x.sock')}: the directory ${missing} does not exist`);
     expect(existsSync(missing)).toBe(false);
+  });
+
+  it('a "control" from the config file in a directory that does not exist: names the file\'s key, not a --control flag never passed', async () => {
+    const dir = project({ 'holdfast.config.json': JSON.stringify({ control: 'no-such-dir/control.sock', command: ['node', 'x.mjs'] }) });
+    const r = await runCli(['run'], { cwd: dir, env: noEnv });
+    expect(r.code, r.out).toBe(2);
+    expect(r.out).toContain(`"control" in ${join(dir, 'holdfast.config.json')}: "${join(dir, 'no-such-dir/control.sock')}": the directory ${join(dir, 'no-such-dir')} does not exist`);
+    expect(r.out).not.toContain('--control');
   });
 });
 

@@ -31,7 +31,7 @@ describe('new-user faults', () => {
     expect(r.out).not.toContain('EADDRINUSE');
   });
 
-  it('env file deleted: reload rolls back, a crash restart keeps the old environment and warns', async () => {
+  it('env file deleted: reload refused before it takes a generation (exit 2), a crash restart keeps the old environment and warns', async () => {
     const t = tempDir('envfile');
     cleanups.push(t.cleanup);
     const envFile = join(t.dir, 'app.env');
@@ -41,14 +41,22 @@ describe('new-user faults', () => {
     renameSync(envFile, `${envFile}.bak`);
     const reload = await h.reloadCli();
     expect(reload.code, reload.out).toBe(2);
-    expect(reload.out).toContain('rolled back');
-    expect(reload.out).not.toContain('exited before it was ready');
-    process.kill(s1.workers[0].pid, 'SIGKILL');
+    expect(reload.out).toMatch(/^reload refused: env file \S+app\.env cannot be read \(ENOENT\); nothing changed, the serving generation keeps serving/);
+    expect(reload.out).not.toMatch(/rolled back|could not be spawned|exited before it was ready/);
+    // Nothing was spawned, so no generation number was used: the next reload that starts is generation 2.
+    renameSync(`${envFile}.bak`, envFile);
+    expect((await h.reloadCli()).code).toBe(0);
+    const s2 = await h.waitReady(2);
+    expect(s2.generation).toBe(2);
+    expect(s1.generation).toBe(1);
+    renameSync(envFile, `${envFile}.bak`);
+    const crashed = s2.workers.find((w) => w.state === 'ready')!.pid;
+    process.kill(crashed, 'SIGKILL');
     await until('the crashed slot restarted', async () => {
       const s = await h.status();
-      return s.workers.length === 2 && s.workers.every((w) => w.state === 'ready' && w.pid !== s1.workers[0].pid);
+      return s.workers.length === 2 && s.workers.every((w) => w.state === 'ready' && w.pid !== crashed);
     }, 20_000);
-    expect(h.output).toMatch(/crash restart: env file \S+app\.env cannot be read \(ENOENT\); generation \d+ starts with the environment generation 1 was started with/);
+    expect(h.output).toMatch(/crash restart: env file \S+app\.env cannot be read \(ENOENT\); generation \d+ starts with the environment generation 2 was started with/);
     const { host, port } = await h.address('http');
     for (let i = 0; i < 4; i++) expect(((await (await fetch(`http://${host}:${port}/`)).json()) as { color: string }).color).toBe('blue');
     const status = await runCli(['status', '--control', h.control]);

@@ -39,7 +39,7 @@ export const CORE_ERRORS = defineErrors({
   },
   ERR_HOLDFAST_WORKER_EXITED: {
     message: 'the new generation exited before it was ready', exitCode: 1, httpStatus: 409,
-    hint: 'The new generation exited before it was ready, or within --settle after READY=1; the failure report carries its last stderr lines (also `holdfast logs`). The previous generation keeps serving.',
+    hint: 'The new generation exited before it was ready, or within --settle after READY=1; the failure report carries its last stderr lines (also `holdfast logs`). On a reload the previous generation keeps serving.',
   },
   ERR_HOLDFAST_STOPPING: {
     message: 'the holder is stopping', exitCode: 1, httpStatus: 409,
@@ -63,7 +63,7 @@ export const CORE_ERRORS = defineErrors({
   },
   ERR_HOLDFAST_ENV_FILE: {
     message: 'an env file cannot be read', exitCode: USAGE, httpStatus: 409,
-    hint: 'Check the --env-file path (relative paths are resolved from where holdfast was started) and that the holder\'s user can read it; a reload with a bad env file leaves the running generation serving.',
+    hint: 'Check the --env-file path (relative paths are resolved from where holdfast was started) and that the holder\'s user can read it; a reload with a bad env file is refused before it starts anything, and the running generation keeps serving.',
   },
   ERR_HOLDFAST_METRICS_DISABLED: {
     message: 'this control API serves no metrics', exitCode: 1, httpStatus: 404,
