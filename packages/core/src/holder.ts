@@ -9,7 +9,7 @@ import { HoldfastError } from './errors.js';
 import { createLogger } from './log.js';
 import { realProcessHost } from './process-host.js';
 import { NotifyHub } from './readiness.js';
-import { closeSockets, type HeldSocket } from './socket-table.js';
+import { closeSockets, releaseSockets, type HeldSocket } from './socket-table.js';
 import { Supervisor, type BatchReady, type LaunchSpec, type SupervisorStatus, type SwapResult } from './supervisor.js';
 import type { DrainOutcome } from './worker.js';
 import { ownListeners, processTree, socketInodeOfFd } from './proc-sockets.js';
@@ -298,6 +298,19 @@ export class Holder {
     return out;
   }
 
+  /**
+   * The stop's drain begins: close the holder's copy of the sockets before any worker is told to drain, so that the
+   * workers' own close is the last one (Invariant 1 ends here; a reload never comes this way).
+   */
+  private releaseSockets(): void {
+    const released = releaseSockets(this.sockets);
+    if (released.length === 0) return;
+    const kept = released.filter((s) => s.origin === 'inherited').map((s) => s.name);
+    this.log.info({ sockets: released.map((s) => s.name), ...(kept.length ? { keptBySystemd: kept } : {}) },
+      'released the held sockets: new connections are refused once the workers stop accepting'
+      + (kept.length ? ' (sockets from systemd stay open there and queue for the next start)' : ''));
+  }
+
   /** SIGHUP reloads; SIGTERM stops after --shutdown-delay, SIGINT at once (a second one does not cut the drain short). */
   installSignalHandlers(): void {
     const on = (sig: NodeJS.Signals, fn: () => void) => { process.on(sig, fn); this.signalHandlers.push([sig, fn]); };
@@ -307,14 +320,16 @@ export class Holder {
   }
 
   /**
-   * Graceful stop: drain every worker, close the notify socket and the held sockets (then stop progress streams
-   * get their last line), then the control API and the health server.
+   * Graceful stop: release the held sockets (releaseSockets(): once the workers stop accepting, new connections are
+   * refused rather than queued and reset at the end), drain every worker, end what they left behind
+   * (orphan-reaper.ts), close the notify socket and the rest of the held fds (then stop progress streams get their
+   * last line), then the control API and the health server.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.peer?.stopping();
       this.memory?.stop();
-      await this.supervisor.stop();
+      await this.supervisor.stop(() => this.releaseSockets());
       await this.reaper.endOrphans();
       this.reaper.stop();
       this.notify.close();

@@ -25,6 +25,8 @@ export interface HeldSocket {
    * queue. Unset for abstract sockets, special files, adopted fds and `remove-on-stop=false`.
    */
   cleanup?: { path: string; ino: number } | { queue: string };
+  /** Set once the holder's copy is closed (releaseSockets() at the start of the stop's drain): `fd` is no longer ours. */
+  closed?: boolean;
 }
 
 /** Resolve a user or group name (or numeric id) through /etc/passwd or /etc/group. */
@@ -235,15 +237,41 @@ export async function openSockets(specs: SocketSpec[], inherited?: ReadonlyMap<s
 }
 
 /**
- * Close the holder's copies. With `unlink`, remove each socket file or FIFO, but only while it is still our own
+ * The stop's drain begins (never a reload): close the holder's copy of every socket, listening stream and seqpacket
+ * sockets and datagram sockets alike, just before the workers are told to drain. The workers' copies keep the
+ * socket open while they still accept; the moment the last one closes (its drain stops accepting) the kernel
+ * refuses new connections (ECONNREFUSED) and answers datagrams with ICMP port unreachable, instead of queueing
+ * connections nobody will accept and datagrams nobody will read until the holder's final close resets or drops
+ * them. A socket adopted from systemd (LISTEN_FDS) or deposited in its fd store stays open in systemd, which is
+ * right: connections wait for the next start there. FIFOs, message queues and special files are not sockets and
+ * are closed at the final stop (closeSockets()), as are paths unlinked. Each released fd is marked `closed`, so
+ * that nothing closes its number again once the kernel reuses it.
+ * @returns the sockets released now.
+ */
+export function releaseSockets(held: HeldSocket[]): HeldSocket[] {
+  const released: HeldSocket[] = [];
+  for (const h of held) {
+    if (h.kind !== 'socket' || h.closed) continue;
+    try { closeFd(h.fd); } catch { /* already closed */ }
+    h.closed = true;
+    released.push(h);
+  }
+  return released;
+}
+
+/**
+ * Close the holder's copies (those releaseSockets() has not closed already). With `unlink`, remove each socket file or FIFO, but only while it is still our own
  * (same inode: a newer holder may already have replaced it), and each message queue we opened. Workers never
  * unlink anything: they only ever see the fd.
  */
 export function closeSockets(held: HeldSocket[], opts: { unlink: boolean }): void {
   for (const h of held) {
-    try {
-      closeFd(h.fd);
-    } catch { /* already closed */ }
+    if (!h.closed) {
+      try {
+        closeFd(h.fd);
+      } catch { /* already closed */ }
+      h.closed = true;
+    }
     if (!opts.unlink || !h.cleanup) continue;
     try {
       if ('queue' in h.cleanup) unlinkMessageQueue(h.cleanup.queue);

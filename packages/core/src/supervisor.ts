@@ -279,10 +279,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /**
    * Stop: no new swaps, SIGTERM to every worker (SIGKILL at the drain deadline), resolve once all have exited.
+   * `beforeDrain` runs once no worker can be spawned any more (state 'stopping', synchronously) and before any
+   * worker is signalled: the holder releases its copy of the sockets there (socket-table.ts releaseSockets()).
    */
-  async stop(): Promise<void> {
+  async stop(beforeDrain?: () => void): Promise<void> {
     if (this.state === 'stopped') return;
     this.setState('stopping');
+    beforeDrain?.();
     this.cancelRestart?.();
     this.cancelRestart = null;
     this.standbys.close();
