@@ -2,15 +2,18 @@
  * @holdfast/core: the holder.
  *
  * Invariants (enforced where the comments say so):
- * 1. The holder opens every socket once and keeps its own copy for its whole life (socket-table.ts): a worker's
- *    exit, crash or close() never closes the socket, so the accept queue and receive buffer survive every swap.
+ * 1. The holder opens every socket once and keeps its own copy until its stop's drain begins (socket-table.ts): a
+ *    worker's exit, crash or close() never closes the socket, so the accept queue and receive buffer survive every
+ *    swap. A stop is not a swap: the holder lets go first, so new connections are refused once the workers stop
+ *    accepting (releaseSockets()).
  * 2. Never a second socket for the same address (no SO_REUSEPORT twin): every worker shares one open file
  *    description (native openSocket never sets SO_REUSEPORT).
  * 3. At most one swap runs at a time; triggers that arrive meanwhile are coalesced into one follow-up (supervisor.ts).
  * 4. The old generation is drained only after the new one is ready; a new generation that exits or misses its
  *    readiness deadline is killed and the old one keeps serving. A timeout is never "ready" (worker.ts, supervisor.ts).
  * 5. Every process the holder spawns is tracked until reaped; a worker's leftover process group is killed when it
- *    exits, and PR_SET_PDEATHSIG tells workers when the holder is gone (worker.ts, process-host.ts).
+ *    exits, and PR_SET_PDEATHSIG tells workers when the holder is gone (worker.ts, process-host.ts). Orphans are
+ *    reparented to the holder (child subreaper); its final stop ends every process below it (orphan-reaper.ts).
  * 6. Holder fds are close-on-exec; a worker receives exactly its sockets at 3..3+n-1 (process-host.ts).
  * 7. Connection hand-over: fds are taken only from a worker being drained and forwarded only to the ready worker
  *    that replaced it and announced it can adopt; the holder never blocks on a worker and keeps no fd

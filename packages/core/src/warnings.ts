@@ -93,6 +93,10 @@ export const CORE_WARNINGS = defineWarnings({
     message: 'cannot become a child subreaper; orphans of workers go to init',
     hint: 'PR_SET_CHILD_SUBREAPER failed (old kernel or sandbox); processes a worker leaves behind are not ended at stop.',
   },
+  WARN_HOLDFAST_ORPHANS_SURVIVED: {
+    message: 'orphaned processes still running after SIGKILL at the final stop',
+    hint: 'A process below the holder did not exit within 1 s of SIGKILL (uninterruptible sleep, D state, e.g. stuck on a hung NFS mount); check its state in /proc/PID/status.',
+  },
   WARN_HOLDFAST_UNCLAIMED_FD: {
     message: 'inherited fd matches no --listen NAME; closing it',
     hint: 'systemd (or its fd store) passed a socket under a name no -l gives; name it with -l NAME=SPEC or remove it from the .socket unit.',
