@@ -30,7 +30,7 @@ function drainBegan(h: HolderProcess): number | null {
   return null;
 }
 
-interface Outcome { startedAt: number; result: 'ok' | string }
+interface Outcome { n: number; startedAt: number; result: 'ok' | string }
 
 /** One GET on a fresh connection (no agent), bounded by `timeoutMs`; resolves with 'ok' or the error code. */
 function getOnce(port: number, path: string, timeoutMs = 8000): Promise<string> {
@@ -69,13 +69,16 @@ describe('stop: new connections are refused once the drain begins', () => {
     const slow = getOnce(port, '/slow').then((r) => { slowDone = true; return r; });
     let running = true;
     const outcomes: Outcome[] = [];
-    let firstRefused: { at: number; slowInFlight: boolean } | null = null;
+    // Requests are numbered as they start; `started` at the first refusal seen splits those that began after it.
+    let started = 0;
+    let firstRefused: { started: number; slowInFlight: boolean } | null = null;
     const loops = Array.from({ length: 20 }, async () => {
       while (running) {
+        const n = ++started;
         const startedAt = Date.now();
         const result = await getOnce(port, '/');
-        outcomes.push({ startedAt, result });
-        if (result === 'ECONNREFUSED' && !firstRefused) firstRefused = { at: startedAt, slowInFlight: !slowDone };
+        outcomes.push({ n, startedAt, result });
+        if (result === 'ECONNREFUSED' && !firstRefused) firstRefused = { started, slowInFlight: !slowDone };
         if (result !== 'ok:ok') await sleep(10); // refused: the port is closed, do not spin
       }
     });
@@ -87,13 +90,14 @@ describe('stop: new connections are refused once the drain begins', () => {
     const began = drainBegan(h);
     expect(began, h.output).not.toBeNull();
     expect(firstRefused, h.output).not.toBeNull();
-    const refusedFrom = firstRefused!.at;
+    const refusedFrom = firstRefused!.started;
     const count = (list: Outcome[], r: string) => list.filter((o) => o.result === r).length;
-    const during = outcomes.filter((o) => o.startedAt >= began! && o.startedAt < refusedFrom);
-    const after = outcomes.filter((o) => o.startedAt >= refusedFrom);
+    const during = outcomes.filter((o) => o.startedAt >= began! && o.n <= refusedFrom);
+    const after = outcomes.filter((o) => o.n > refusedFrom);
     const figures = {
       beforeDrain: { ok: count(outcomes.filter((o) => o.startedAt < began!), 'ok:ok'), reset: count(outcomes.filter((o) => o.startedAt < began!), 'ECONNRESET') },
-      // Started after the drain began, before the worker closed its listener: in its accept queue at the close.
+      // Started after the drain began, before a refusal was seen: answered, or in the worker's accept queue when it
+      // closed its listener (reset by the kernel, as by any server's close(); see docs/faults.md).
       untilRefused: { ok: count(during, 'ok:ok'), reset: count(during, 'ECONNRESET') },
       afterRefused: { total: after.length, refused: count(after, 'ECONNREFUSED'), reset: count(after, 'ECONNRESET'),
         other: after.filter((o) => !['ECONNREFUSED', 'ECONNRESET'].includes(o.result)).map((o) => o.result) },
