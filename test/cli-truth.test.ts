@@ -50,6 +50,25 @@ describe('the drain deadline', () => {
     expect(stop.out).toMatch(/the stop waited the whole --drain-timeout/);
     expect(stop.out).not.toMatch(/stop cut|stopped, but/);
   });
+  it('a draining worker killed with SIGKILL by someone else mid-request: the reload says so and exits 1 (was "drained", exit 0)', async () => {
+    const h = holder(['-l', 'http=tcp://127.0.0.1:0', '--drain-timeout', '20s', '--', 'node', fixture('slow-request.mjs')]);
+    await h.waitReady();
+    const { port } = await h.address('http');
+    const old = (await h.status()).workers[0].pid;
+    const client = new Client(`http://127.0.0.1:${port}`);
+    const slow = client.request({ path: '/?ms=20000', method: 'GET' }).then((r) => r.body.text(), (e: Error) => e);
+    await sleep(300);
+    const reload = h.reloadCli();
+    await until('the old worker draining', async () => (await h.status()).workers.some((w) => w.pid === old && w.state === 'draining'));
+    process.kill(old, 'SIGKILL');
+    const r = await reload;
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(new RegExp(`generation 1: pid ${old} killed by SIGKILL after \\d+ ms, before its drain finished; connections cut: unknown`));
+    expect(r.out).toContain(`reload done, but connections cut, how many is unknown (pid ${old} killed by SIGKILL before its drain finished)`);
+    expect(h.output).toContain('WARN_HOLDFAST_DRAIN_INTERRUPTED');
+    expect(await slow).toBeInstanceOf(Error);
+    await client.destroy();
+  });
 });
 
 describe('failure messages', () => {

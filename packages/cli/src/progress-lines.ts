@@ -23,6 +23,9 @@ export function drainLine(e: DrainLike & { event: string }): string {
     const cut = e.connectionsCut === null ? 'connections cut: unknown' : `${plural(e.connectionsCut, 'connection')} cut`;
     return `${head} killed at the drain deadline after ${e.drainMs} ms; ${cut}`;
   }
+  if (e.event === 'cut' && e.connectionsCut === null && e.exit?.signal) {
+    return `${head} killed by ${e.exit.signal} after ${e.drainMs} ms, before its drain finished; connections cut: unknown`;
+  }
   if (e.event === 'cut') {
     const req = e.requestsCut ? ` (${plural(e.requestsCut, 'request')} in flight)` : '';
     return `${head} cut ${plural(e.connectionsCut ?? 0, 'connection')}${req} at its own drain deadline; exited after ${e.drainMs} ms`;
@@ -40,6 +43,8 @@ export class CutTally {
   connections = 0;
   /** Workers killed at the deadline whose connections could not be counted. */
   unknown = 0;
+  /** Workers killed by another signal before their drain finished (a manual kill -9, the OOM killer): cut, count unknown. */
+  readonly interrupted: { pid: number; signal: string }[] = [];
   /** Workers whose drain cut connections (or an unknown number). */
   readonly pids: number[] = [];
   /** Workers killed at the deadline with 0 connections cut, and how long they were waited for (ms). */
@@ -50,17 +55,27 @@ export class CutTally {
       this.lingered.push({ pid: e.pid, drainMs: e.drainMs, drainReportedMs: e.drainReportedMs ?? null });
       return;
     }
+    if (!e.killedAtDeadline && e.connectionsCut === null && e.exit?.signal) {
+      this.interrupted.push({ pid: e.pid, signal: e.exit.signal });
+      return;
+    }
     if (e.connectionsCut === null) this.unknown++;
     else this.connections += e.connectionsCut;
     this.pids.push(e.pid);
   }
   /** Connections were cut, or may have been (unknown): the command exits 1. */
-  get any(): boolean { return this.pids.length > 0; }
+  get any(): boolean { return this.pids.length > 0 || this.interrupted.length > 0; }
   /**
    * "8 connections cut at the drain deadline (pid 123)"; with uncountable ones "an unknown number of connections cut
    * at the drain deadline (pid 123)" or "at least 2 connections cut at the drain deadline, how many more is unknown (pid 123, 124)".
    */
   describe(): string {
+    const killed = this.interrupted.map((k) => `pid ${k.pid} killed by ${k.signal} before its drain finished`).join(', ');
+    if (this.pids.length === 0) return `connections cut, how many is unknown (${killed})`;
+    return killed ? `${this.atDeadline()}; and connections cut, how many is unknown (${killed})` : this.atDeadline();
+  }
+
+  private atDeadline(): string {
     const pids = `(pid ${this.pids.join(', ')})`;
     if (this.unknown === 0) return `${plural(this.connections, 'connection')} cut at the drain deadline ${pids}`;
     if (this.connections === 0) return `an unknown number of connections cut at the drain deadline ${pids}`;

@@ -49,3 +49,12 @@ it('a worker killed at the deadline with 0 cut is no cut: the line and the note 
   expect(note).toContain('process.exit(0)');
   expect(new CutTally().lingerNote('stop')).toBeNull();
 });
+
+it('a draining worker killed by another signal before its drain finished: its own line, cut unknown, the command fails', () => {
+  const e = { event: 'cut', pid: 30, generation: 1, slot: 0, drainMs: 80, killedAtDeadline: false, connectionsCut: null, requestsCut: null, exit: { code: null, signal: 'SIGKILL' } } as const;
+  expect(drainLine(e)).toBe('generation 1: pid 30 killed by SIGKILL after 80 ms, before its drain finished; connections cut: unknown');
+  const t = new CutTally();
+  t.add(e);
+  expect(t.any).toBe(true);
+  expect(t.describe()).toBe('connections cut, how many is unknown (pid 30 killed by SIGKILL before its drain finished)');
+});

@@ -24,7 +24,8 @@ export type ReloadProgressEvent =
 
 /** `drained` when the worker finished on its own, `cut` when connections were cut or the holder had to SIGKILL. */
 export function drainEvent(d: DrainOutcome): DrainEvent {
-  return { event: d.killedAtDeadline || (d.connectionsCut ?? 0) > 0 ? 'cut' : 'drained', ...d };
+  // connectionsCut null outside the deadline: killed by another signal before its drain finished (cut, how much unknown).
+  return { event: d.killedAtDeadline || d.connectionsCut === null || d.connectionsCut > 0 ? 'cut' : 'drained', ...d };
 }
 
 function stoppingError(): HoldfastError {

@@ -69,6 +69,10 @@ export const CORE_WARNINGS = defineWarnings({
     message: 'an old worker cut nothing but did not exit, and was killed at the drain deadline',
     hint: 'No connection was cut, but the process outlived its drain, so every reload and stop waits the whole --drain-timeout: an app SIGTERM handler that does not exit (under the register hook the adapter drains first, then calls the app\'s handlers and leaves the exit to them), or a timer or open handle keeping the event loop alive. Call process.exit(0) at the end of the handler, or clear the timer/handle.',
   },
+  WARN_HOLDFAST_DRAIN_INTERRUPTED: {
+    message: 'an old worker was killed by a signal before its drain finished',
+    hint: 'Something other than holdfast (a manual kill -9, the OOM killer) ended the draining worker: the requests and connections it was still finishing were cut. Let the drain run, or look for the OOM killer in the kernel log (dmesg).',
+  },
   WARN_HOLDFAST_DRAIN_CUT: {
     message: 'an old worker\'s own drain deadline cut connections',
     hint: 'The worker\'s own drain deadline (serve()\'s drainTimeout) closed connections still open; raise it, keeping it below the holder\'s --drain-timeout.',

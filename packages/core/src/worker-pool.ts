@@ -146,10 +146,14 @@ export class WorkerPool {
       await new Promise((r) => setImmediate(r));
       const reported = old.reportedCut;
       const reportedMs = reported && old.reportedCutAt !== null && old.reportedCutAt >= t0 ? Math.round(old.reportedCutAt - t0) : null;
+      // Killed by another signal than ours before its drain said it was over (a user's SIGKILL, the OOM killer): what it
+      // still served is lost, and how much is not known.
+      const killedMidDrain = !old.killedAtDeadline && exit.signal !== null && exit.signal !== old.killSignal && reportedMs === null;
       const outcome: DrainOutcome = {
         pid: old.pid, generation: old.generation, slot: old.slot, drainMs, exit,
         killedAtDeadline: old.killedAtDeadline,
-        connectionsCut: old.killedAtDeadline ? cutAtKill(old.connectionsAtDeadline, reported?.connections, old.stoppingSent) : reported ? reported.connections : 0,
+        connectionsCut: old.killedAtDeadline ? cutAtKill(old.connectionsAtDeadline, reported?.connections, old.stoppingSent)
+          : killedMidDrain ? null : reported ? reported.connections : 0,
         requestsCut: reported?.requests ?? null,
         drainReportedMs: reportedMs,
       };
@@ -160,6 +164,9 @@ export class WorkerPool {
       } else if (old.killedAtDeadline) {
         const cut = outcome.connectionsCut === null ? 'connections cut: unknown' : `${outcome.connectionsCut} connection(s) cut`;
         logWarning(this.log, 'WARN_HOLDFAST_DRAIN_KILLED', { ...f, drainMs, connectionsCut: outcome.connectionsCut }, `killed at the drain deadline after ${drainMs} ms; ${cut}`);
+      } else if (killedMidDrain) {
+        logWarning(this.log, 'WARN_HOLDFAST_DRAIN_INTERRUPTED', { ...f, drainMs, signal: exit.signal, connectionsCut: null },
+          `killed by ${exit.signal} after ${drainMs} ms, before its drain finished: what it still served was cut (how much is unknown)`);
       } else if (reported && reported.connections > 0) {
         logWarning(this.log, 'WARN_HOLDFAST_DRAIN_CUT', { ...f, drainMs, connectionsCut: reported.connections, requestsCut: reported.requests },
           `exited after ${drainMs} ms; its own drain deadline cut ${reported.connections} connection(s)`);

@@ -81,3 +81,31 @@ it('a worker without the adapter that ignores SIGTERM and holds no connection: 0
   const d = await deadline();
   expect(d).toMatchObject({ killedAtDeadline: true, connectionsCut: 0, drainReportedMs: null });
 });
+
+/** A worker exited on its own: let the drain's outcome (read one turn after the exit) come out. */
+async function exited(): Promise<void> {
+  for (let i = 0; i < 3; i++) { await flush(); await new Promise((r) => setImmediate(r)); }
+}
+
+it('a draining worker killed by someone else (SIGKILL, not at the deadline) before its drain finished: unknown cut, not "drained"', async () => {
+  const old = await reloadAndDrain();
+  host.child(old.pid).exit(null, 'SIGKILL');
+  await exited();
+  expect(outcomes).toHaveLength(1);
+  expect(outcomes[0]).toMatchObject({ killedAtDeadline: false, connectionsCut: null, exit: { signal: 'SIGKILL' } });
+});
+
+it('a draining worker that reported the end of its drain, then died of a signal: nothing was cut', async () => {
+  const old = await reloadAndDrain();
+  notify(old, cutReport(0));
+  host.child(old.pid).exit(null, 'SIGKILL');
+  await exited();
+  expect(outcomes[0]).toMatchObject({ connectionsCut: 0 });
+});
+
+it('a draining worker ended by the drain signal itself (no adapter: default action): drained, nothing cut', async () => {
+  const old = await reloadAndDrain();
+  host.child(old.pid).exit(null, 'SIGTERM');
+  await exited();
+  expect(outcomes[0]).toMatchObject({ connectionsCut: 0 });
+});
