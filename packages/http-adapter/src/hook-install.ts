@@ -4,8 +4,9 @@
  * so that a listen on an address the holder holds takes the inherited fd (hook-claim.ts); keeps the app's signal
  * handlers behind the drain (hook-signals.ts); and, in wait-ready mode, turns process.send('ready') into READY=1.
  */
-import * as dgram from 'node:dgram';
+import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
+import { dgramModule } from './builtins.js';
 import { HoldfastAdapterError, warn } from './errors.js';
 import { readBind, readListen, type Call } from './hook-args.js';
 import { appSaidReady, claim, hasClaims, initClaims } from './hook-claim.js';
@@ -96,7 +97,12 @@ export function install(env: NodeJS.ProcessEnv = process.env): void {
       return this;
     };
   net.Server.prototype.listen = wrap(net.Server.prototype.listen as (...a: unknown[]) => net.Server, readListen) as typeof net.Server.prototype.listen;
-  dgram.Socket.prototype.bind = wrap(dgram.Socket.prototype.bind as (...a: unknown[]) => dgram.Socket, readBind) as typeof dgram.Socket.prototype.bind;
+  // A bind() can only be claimed, refused (strict mode) or warned about when the holder passed sockets or strict mode
+  // is on; otherwise every bind passes, and node:dgram is left to the apps that use it.
+  if (held.length > 0 || settings.strict) {
+    const { Socket } = dgramModule();
+    Socket.prototype.bind = wrap(Socket.prototype.bind as (...a: unknown[]) => dgram.Socket, readBind) as typeof Socket.prototype.bind;
+  }
 
   if (settings.waitReady) {
     disableAutoReady();

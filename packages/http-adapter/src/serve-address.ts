@@ -1,8 +1,9 @@
 /**
  * Waiting for a server or socket to listen, and the address serve() reports ('tcp://...', 'udp://...', 'unix:...').
  */
-import * as dgram from 'node:dgram';
+import type * as dgram from 'node:dgram';
 import type * as net from 'node:net';
+import { isDgramSocket } from './builtins.js';
 import type { FdInfo } from './native.js';
 
 export function listening<T extends net.Server | dgram.Socket>(emitter: T, start: () => void): Promise<void> {
@@ -33,5 +34,5 @@ export function addressOf(target: net.Server | dgram.Socket): string {
   if (a === null) return 'unknown';
   if (typeof a === 'string') return `unix:${a}`;
   const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-  return `${target instanceof dgram.Socket ? 'udp' : 'tcp'}://${host}:${a.port}`;
+  return `${isDgramSocket(target) ? 'udp' : 'tcp'}://${host}:${a.port}`;
 }

@@ -3,12 +3,12 @@
  * (LISTEN_FDS), or — when not started by a holder — bind its fallback address; say READY=1 when every
  * inherited fd is attached; drain it on SIGTERM.
  */
-import cluster from 'node:cluster';
-import * as dgram from 'node:dgram';
+import type * as dgram from 'node:dgram';
 import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as https from 'node:https';
 import type * as http2 from 'node:http2';
 import * as net from 'node:net';
+import { isClusterWorker, isDgramSocket, isHttpsServer } from './builtins.js';
 import { HoldfastAdapterError, warn } from './errors.js';
 import { parseFallback, type FallbackAddress } from './fallback.js';
 import { listenFds, listenFdsStatus, type ListenFd } from './listen-fds.js';
@@ -62,12 +62,12 @@ export async function attach(target: ServeTarget, options: ServeOptions, insideR
   if (isFastify(target)) {
     kind = 'fastify';
     server = target.server;
-  } else if (target instanceof dgram.Socket) {
+  } else if (isDgramSocket(target)) {
     kind = 'dgram';
   } else if (isHttp2(target)) {
     kind = 'http2';
     server = target;
-  } else if (target instanceof http.Server || target instanceof https.Server) {
+  } else if (target instanceof http.Server || isHttpsServer(target)) {
     kind = 'http';
     server = target;
   } else if (target instanceof net.Server) {
@@ -82,7 +82,7 @@ export async function attach(target: ServeTarget, options: ServeOptions, insideR
   if (options.autoReady === false) disableAutoReady();
 
   const inherited = listenFds();
-  if (cluster.isWorker && (inherited.length > 0 || listenFdsStatus().state === 'pid-mismatch')) {
+  if (isClusterWorker() && (inherited.length > 0 || listenFdsStatus().state === 'pid-mismatch')) {
     // A cluster worker's listen() goes through the primary, which would open (or round-robin) the address
     // itself: a second socket next to the holder's (invariant 2), closed when the last worker dies.
     throw new HoldfastAdapterError('ERR_HOLDFAST_CLUSTER', `serve() was called in a cluster worker (pid ${process.pid}) of a process that inherited LISTEN_FDS; expected the process the holder started to serve the inherited fds itself`, { hint: 'do not use node:cluster under holdfast: run one worker per process, or let the holder start several' });
@@ -134,8 +134,8 @@ export async function attach(target: ServeTarget, options: ServeOptions, insideR
     const emitter: net.Server | dgram.Socket = kind === 'dgram' ? (target as dgram.Socket) : server!;
     const listen = () => whenPromoted(() => {
       if (isDraining()) return;
-      if (emitter instanceof dgram.Socket) emitter.bind({ fd });
-      else emitter.listen({ fd }, backlog);
+      if (kind === 'dgram') (emitter as dgram.Socket).bind({ fd });
+      else (emitter as net.Server).listen({ fd }, backlog);
     });
     if (untilReady) attachWhenReady(listen);
     else listen();
