@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, expect, it } from 'vitest';
 import { fixture, HOLDFAST_BIN, HolderProcess, ROOT } from './helpers/holdfast.js';
 
-const HEAVY = /\/(fastify|pino|pino-pretty|prom-client|undici|chokidar|cli-table3)\/|\/native\/dist\/(index|binding)\.js|\.node$|\/core\/dist\/index\.js/;
+const HEAVY = /\/(fastify|pino|pino-pretty|prom-client|undici|chokidar|cli-table3)\/|\/native\/dist\/(bundle\/)?(index|binding)\.js|\.node$|\/core\/dist\/index\.js/;
 const holders: HolderProcess[] = [];
 afterAll(async () => { for (const h of holders) await h.stop(); });
 

@@ -7,7 +7,8 @@
  * Listeners this package registers itself (drain.ts) are real process listeners, recognised by the file that
  * registers them.
  */
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drain, drainSignals, isDraining } from './drain.js';
 import { holderIsGone } from './holder-guard.js';
@@ -18,7 +19,18 @@ interface Kept { fn: Listener; once: boolean }
 
 /** SIGTERM, SIGINT, and the holder's --kill-signal (HOLDFAST_KILL_SIGNAL) when it names another. */
 const SIGNALS: readonly Signal[] = [...new Set<Signal>(['SIGTERM', 'SIGINT', ...drainSignals()])];
-const OWN_DIR = dirname(fileURLToPath(import.meta.url));
+/**
+ * The directories this package's code runs from: its src/ (tests, and stack frames that a source map maps back with
+ * --enable-source-maps) and its dist/ (tsc's files and the bundle in dist/bundle/). Found from the package root, the
+ * nearest directory above this file with a package.json, so that it holds for each of them.
+ */
+const OWN_DIRS = ((): string[] => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  let root = here;
+  while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
+  if (!existsSync(join(root, 'package.json'))) return [here + sep];
+  return [join(root, 'src') + sep, join(root, 'dist') + sep];
+})();
 const kept = Object.fromEntries(SIGNALS.map((s) => [s, [] as Kept[]])) as Record<Signal, Kept[]>;
 const armed = Object.fromEntries(SIGNALS.map((s) => [s, false])) as Record<Signal, boolean>;
 let draining = false;
@@ -31,7 +43,7 @@ const isSignal = (event: unknown): event is Signal => SIGNALS.includes(event as 
 export function fromThisPackage(): boolean {
   const stack = new Error().stack?.split('\n') ?? [];
   const caller = stack[3] ?? '';
-  return caller.includes(OWN_DIR);
+  return OWN_DIRS.some((dir) => caller.includes(dir));
 }
 
 function runKept(signal: Signal): number {

@@ -18,8 +18,19 @@ import { HoldfastNativeError } from './errors.js';
 
 const require = createRequire(import.meta.url);
 
-/** The package's root directory (src/ and dist/ both sit one level below it). */
-export const packageRoot: string = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * The package's root directory: the nearest directory above this file that holds binding.gyp (shipped in the
+ * package). This file runs from src/ (tests), dist/ (tsc's output) or dist/bundle/ (the bundle the package's exports
+ * point at), so the root is found, not assumed one level up.
+ */
+export const packageRoot: string = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'binding.gyp'))) return dir;
+    if (dirname(dir) === dir) return dirname(from); // not found: the layout of src/ and dist/, as before bundling
+  }
+}
 
 /** File name of the exec helper of a source build; a prebuild adds `.<libc>`. */
 export const EXEC_HELPER_NAME = 'holdfast-exec';
