@@ -3,17 +3,10 @@
 // each event as it happens, every pid named; a holder that stops or dies mid-reload is one line, exit 1.
 import { spawn } from 'node:child_process';
 import { Client } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import { fixture, HOLDFAST_BIN, HolderProcess, ROOT, runCli, sleep, until } from './helpers/holdfast.js';
+import { describe, expect, it } from 'vitest';
+import { fixture, HOLDFAST_BIN, holdersStoppedAfterEach, ROOT, runCli, sleep, until } from './helpers/holdfast.js';
 
-const holders: HolderProcess[] = [];
-afterEach(async () => { for (const h of holders.splice(0)) await h.stop(); });
-
-function holder(args: string[], env: NodeJS.ProcessEnv = {}): HolderProcess {
-  const h = new HolderProcess(args, { env });
-  holders.push(h);
-  return h;
-}
+const holder = holdersStoppedAfterEach();
 
 /** `n` slow requests, each on its own connection; resolves once every one ended (answered or cut). */
 function slowRequests(port: number, n: number, ms: number): { done: Promise<PromiseSettledResult<unknown>[]>; clients: Client[] } {

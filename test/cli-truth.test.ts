@@ -2,17 +2,10 @@
 // deadline and the holder's fire together), a worker that outlived its drain with nothing cut is no failure, hints
 // claim no serving generation that is not there, and a reload refused before it started says so.
 import { Client } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import { fixture, HolderProcess, runCli, sleep, until } from './helpers/holdfast.js';
+import { describe, expect, it } from 'vitest';
+import { fixture, holdersStoppedAfterEach, runCli, sleep, until } from './helpers/holdfast.js';
 
-const holders: HolderProcess[] = [];
-afterEach(async () => { for (const h of holders.splice(0)) await h.stop(); });
-
-function holder(args: string[], env: NodeJS.ProcessEnv = {}): HolderProcess {
-  const h = new HolderProcess(args, { env });
-  holders.push(h);
-  return h;
-}
+const holder = holdersStoppedAfterEach();
 
 describe('the drain deadline', () => {
   it('one slow request in flight at the deadline: exactly "1 connection cut", every time (was 0, 1 or 2)', async () => {

@@ -2,18 +2,12 @@
 // and while a reload runs, 503 during the shutdown delay and when failed; every documented --check code; a
 // SIGTERM with --shutdown-delay under fresh-connection load refuses nothing.
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import { example, fixture, HolderProcess, runCli, sleep, until } from './helpers/holdfast.js';
+import { describe, expect, it } from 'vitest';
+import { example, fixture, HolderProcess, runCli, sleep, until, holdersStoppedAfterEach } from './helpers/holdfast.js';
 import { startLoad } from './helpers/load.js';
 
 const node = process.execPath;
-const holders: HolderProcess[] = [];
-afterEach(async () => { await Promise.all(holders.splice(0).map((h) => h.stop())); });
-function start(args: string[], env?: NodeJS.ProcessEnv): HolderProcess {
-  const h = new HolderProcess(args, { env });
-  holders.push(h);
-  return h;
-}
+const start = holdersStoppedAfterEach();
 
 async function probe(base: string, path: string): Promise<{ code: number; body: Record<string, unknown>; ms: number }> {
   const t0 = performance.now();

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,6 +97,20 @@ function splitAtDashDash(args: string[]): [string[], string[]] {
 }
 
 /** Run the holdfast CLI once; resolves with exit code and combined output. */
+/**
+ * A holder factory for a test file: every holder it starts is stopped after each test (it registers that afterEach
+ * itself, so call it at the file's top level). `start(args, env)` runs `holdfast run ARGS` with `env` added.
+ */
+export function holdersStoppedAfterEach(): (args: string[], env?: NodeJS.ProcessEnv) => HolderProcess {
+  const holders: HolderProcess[] = [];
+  afterEach(async () => { await Promise.all(holders.splice(0).map((h) => h.stop())); });
+  return (args, env = {}) => {
+    const h = new HolderProcess(args, { env });
+    holders.push(h);
+    return h;
+  };
+}
+
 export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [HOLDFAST_BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
