@@ -7,7 +7,9 @@
 // Sections (--only, comma-separated): throughput (max rate), cpu (fixed rate, CPU per request with a 95%
 // interval), reload (autocannon), undici, p99 (p99 during reloads per phase, timed per request, holdfast with
 // warm-up), serving (control-API reload → new generation serving, over bare start-up), handover, sigkill (with and
-// without --standby 1, against bare start-up), dev, udp, output, soak, cli, footprint (managers' idle memory).
+// without --standby 1, against bare start-up), dev, udp, output, soak, cli, footprint (managers' idle memory), and
+// instructions (opt-in, not in the default run: worker instructions per request under valgrind's callgrind,
+// bench/cpu-instructions.mjs, ~5 minutes; `node bench/run.mjs --only instructions`).
 //
 // The machine is shared and noisy, so every figure that compares two systems is a ratio taken within one
 // round, rounds alternate the order of the systems, and the table gives the median with the spread (min–max)
@@ -54,8 +56,9 @@ const { values: opt } = parseArgs({
     warmup: { type: 'string' }, // holdfast: runs of GET / in-process before READY=1 (--warmup / --warmup-count N); 0 = off
   },
 });
-const SECTIONS = ['throughput', 'cpu', 'reload', 'undici', 'p99', 'serving', 'handover', 'sigkill', 'dev', 'udp', 'output', 'soak', 'cli', 'footprint'];
-const only = opt.only ? opt.only.split(',') : SECTIONS;
+const SECTIONS = ['throughput', 'cpu', 'reload', 'undici', 'p99', 'serving', 'handover', 'sigkill', 'dev', 'udp', 'output', 'soak', 'cli', 'footprint', 'instructions'];
+const OPT_IN = ['instructions']; // run only when named in --only
+const only = opt.only ? opt.only.split(',') : SECTIONS.filter((s) => !OPT_IN.includes(s));
 for (const s of only) if (!SECTIONS.includes(s)) { console.error(`--only: unknown section ${JSON.stringify(s)}; expected some of ${SECTIONS.join(',')}`); process.exit(2); }
 if (opt.fault && opt.fault !== 'reload') { console.error(`--fault is ${JSON.stringify(opt.fault)}; expected reload`); process.exit(2); }
 const want = (s) => only.includes(s);
@@ -96,6 +99,9 @@ const cfg = {
   cpuRate: 1000,
   footprintRounds: Q ? 1 : 3,
   footprintIdleMs: Q ? 300 : 3000,
+  // bench/cpu-instructions.mjs; quick: the plumbing only (6 pairs is the least a median interval needs; 2,000
+  // warm-up requests leave the JIT unsettled, so the ratio is not the figure)
+  instructionsArgs: Q ? ['--windows', '6', '--requests', '200', '--warmup', '2000', '--settle', '0'] : [],
 };
 const log = (m) => process.stderr.write(`[bench ${((performance.now()) / 1000).toFixed(0)}s] ${m}\n`);
 const problems = [];
@@ -251,6 +257,12 @@ try {
     extra.idleFootprint = await guarded('footprint', () => idleFootprintRounds({ rounds: cfg.footprintRounds, idleMs: cfg.footprintIdleMs, log }));
   }
 
+  if (want('instructions')) {
+    log(`instructions: bench/cpu-instructions.mjs ${cfg.instructionsArgs.join(' ')} (each worker under valgrind's callgrind)`);
+    const r = await run(process.execPath, [join(BENCH, 'cpu-instructions.mjs'), '--json', ...cfg.instructionsArgs], { timeoutMs: 1_800_000 });
+    const line = r.out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+    extra.instructions = line ? JSON.parse(line) : { error: r.out.slice(-2000) };
+  }
   if (want('udp')) { log(`UDP: ${cfg.udpSwaps} swaps at ${cfg.udpRate}/s`); extra.udp = await guarded('udp', () => udpSwaps(cfg.udpSwaps, cfg.udpRate)); }
   if (want('output')) {
     log(`output: ${cfg.outputLines} lines of ${cfg.outputLineBytes} bytes, direct vs through the holder`);

@@ -6,9 +6,7 @@
 // (geometric mean), and the interval (Student's t) is over those balanced values.
 import { cpuDelta, sleep, treeCpuFine } from './proc.mjs';
 import { startFixedRate } from './fixed-rate.mjs';
-
-// Two-sided 95% t quantiles by degrees of freedom 1..30; beyond, the normal value.
-const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+import { T95 } from './stats.mjs';
 
 /** One window: `rate` req/s for `warmMs` (connections open, rate settled), then `seconds` measured. */
 export async function cpuWindow(sys, { rate, seconds, warmMs = 500 }) {

@@ -118,6 +118,11 @@ export function figures({ rounds, tput, extra, cfg, want, problem }) {
     if (extra.soak.holdfast && !extra.soak.holdfast.ok) problem(`soak holdfast: ${extra.soak.holdfast.error ?? `${extra.soak.holdfast.failedReloads} reloads failed, ${extra.soak.holdfast.failedRequests} requests failed`}`);
     if (extra.soak.pm2?.error) problem(`soak pm2: ${extra.soak.pm2.error.split('\n')[0]}`);
   }
+  if (want('instructions') && extra.instructions) {
+    F.instructions = extra.instructions;
+    if (extra.instructions.error) problem(`instructions: ${extra.instructions.error.split('\n').filter(Boolean).slice(-1)[0]}`);
+    else if (extra.instructions.failed) problem(`instructions: ${extra.instructions.failed} failed requests`);
+  }
   F.holderRssMiB = extra.holderSteady?.rssMiB ?? null;
   F.pm2DaemonRssMiB = extra.pm2DaemonSteady?.rssMiB ?? null;
   Object.assign(F, latencyFigures({ rounds, extra, cfg, want, problem }));

@@ -1,7 +1,7 @@
 // Table rows of latency-figures.mjs: p99 during reloads per phase (undici, autocannon), SIGKILL to first answer
 // against bare start-up (with and without a standby), reload trigger → serving over bare start-up, CPU per
-// request at a fixed rate with its interval, and the managers' idle memory. A target the issue sets is shown
-// with the figure it is checked on (the median) and "met" or "missed".
+// request at a fixed rate with its interval, the managers' idle memory, and worker instructions per request. A
+// target the issue sets is shown with the figure it is checked on (the median) and "met" or "missed".
 
 /** 'target ≤ 1.5: met' from a spread's median (and `unit`), or 'not measured'. */
 export function target(s, limit, unit = '') {
@@ -67,6 +67,17 @@ function footprintRow(F, row, v) {
     `a fresh manager with the smallest node:http app, ${M.rounds} round(s), holdfast and PM2 side by side; holdfast: \`bench/holder-footprint.mjs --metrics\` (the holder after one GET /metrics and ${M.idleMs} ms idle); PM2: its daemon (God) after one \`pm2 jlist\` and the same idle time. RSS and PSS/anonymous from /proc/PID/smaps_rollup: PSS divides shared pages (node's binary) among the processes mapping them, anonymous (heap, stacks) is the process's own`);
 }
 
+function instructionsRow(F, row) {
+  const I = F.instructions;
+  const what = 'worker instructions per request / bare node (valgrind callgrind), with its 95% confidence interval';
+  if (I.skipped || I.error) { row(what, I.skipped ? `skipped: ${I.skipped}` : 'failed (see problems)', '—', '—', '`bench/cpu-instructions.mjs`'); return; }
+  const k = (x) => `${(x / 1000).toFixed(1)} k`;
+  row(what,
+    `**${I.ratio.median}** (95% CI ${I.ratio.ci95 ? `${I.ratio.ci95[0]}–${I.ratio.ci95[1]}` : 'n/a'}, ±${I.ratio.halfWidthPct ?? '?'}%, median of n=${I.ratio.n} paired windows); mean ${I.ratioMean.mean} (t CI ${I.ratioMean.ci95 ? `${I.ratioMean.ci95[0]}–${I.ratioMean.ci95[1]}` : 'n/a'}); ${k(I.holdfast.medianPerRequest)} vs bare ${k(I.bare.medianPerRequest)} instructions; window CV bare ${I.bare.cv}, holdfast ${I.holdfast.cv}; holder CPU meanwhile ${I.holder.cpuMsPerSecond} ms/s (${I.holder.nsPerHoldfastRequest} ns per request)`,
+    '—', '—',
+    `\`bench/cpu-instructions.mjs\` (--app ${I.app}): the worker (`node ${(I.nodeFlags ?? []).join(' ')}`, no TurboFan: counts that depend on the code path only) under valgrind's callgrind, bare and under \`holdfast run\` at once; ${I.warmup} warm-up requests uninstrumented, ${I.settle} settle window(s), then ${I.pairs} pairs of windows of ${I.requests} sequential keep-alive requests, one system loaded at a time; instruction counts do not depend on the machine's other work. The holder is off the request path: its own CPU time over the same windows is shown`);
+}
+
 /** The rows of the sections that ran, in table order. `row(...cells)` adds a row; `v` formats a spread. */
 export function latencyRows({ F, cfg, row, v }) {
   if (F.phaseP99) { p99Rows(F, cfg, row, v); floorRow(F, cfg, row, v); }
@@ -74,4 +85,5 @@ export function latencyRows({ F, cfg, row, v }) {
   if (F.serving) servingRow(F, cfg, row, v);
   if (F.cpu) cpuRow(F, row, v);
   if (F.idleFootprint) footprintRow(F, row, v);
+  if (F.instructions) instructionsRow(F, row);
 }

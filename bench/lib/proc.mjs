@@ -60,15 +60,18 @@ export function treeCpu(pid) {
 export function treeCpuFine(pid) {
   const per = {};
   for (const p of [pid, ...descendants(pid)]) {
-    try {
-      let ns = 0;
-      for (const t of readdirSync(`/proc/${p}/task`)) {
-        try { ns += Number(readFileSync(`/proc/${p}/task/${t}/schedstat`, 'utf8').split(' ')[0]); } catch { /* thread gone */ }
-      }
-      per[p] = ns / 1e6;
-    } catch { /* gone */ }
+    try { per[p] = threadsCpuMs(p); } catch { /* gone */ }
   }
   return per;
+}
+
+/** CPU ms (schedstat ns resolution) of every thread of `pid` alone, not its descendants. Throws when `pid` is gone. */
+export function threadsCpuMs(pid) {
+  let ns = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try { ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]); } catch { /* thread gone */ }
+  }
+  return ns / 1e6;
 }
 
 /** CPU ms spent between two treeCpu() readings by the pids alive at both (pids that came or went are skipped). */

@@ -88,14 +88,16 @@ export async function control(path, method, route, body) {
 
 /**
  * holdfast run through the real CLI. `fault: 'reload'` makes every reload deploy apps/never-ready.mjs, so each
- * must roll back (a bench that cannot see a failed reload is no bench).
+ * must roll back (a bench that cannot see a failed reload is no bench). `command`: the worker command (default:
+ * node APP); `holderArgs`: more `holdfast run` options; `readyTimeoutMs`: how long to wait for generation 1 (a
+ * worker under valgrind starts in tens of seconds).
  */
-export async function startHoldfast({ app = APP_HOLDFAST, listen = 'http=tcp://127.0.0.1:0', env = {}, fault, warmup = 0, standby = 0 } = {}) {
+export async function startHoldfast({ app = APP_HOLDFAST, command = [node, app], holderArgs = [], readyTimeoutMs = 20_000, listen = 'http=tcp://127.0.0.1:0', env = {}, fault, warmup = 0, standby = 0 } = {}) {
   const dir = tempDir('holdfast');
   const ctl = join(dir, 'control.sock');
   // warmup: runs of GET / in-process before READY=1 (0: off); standby: warm standbys (--standby).
   const extra = [...(warmup > 0 ? ['--warmup', '/', '--warmup-count', String(warmup)] : []), ...(standby > 0 ? ['--standby', String(standby)] : [])];
-  const holder = start(node, [HOLDFAST_BIN, 'run', '--control', ctl, '-l', listen, '--drain-timeout', '10s', ...extra, '--', node, app],
+  const holder = start(node, [HOLDFAST_BIN, 'run', '--control', ctl, '-l', listen, '--drain-timeout', '10s', ...extra, ...holderArgs, '--', ...command],
     { env: { ...process.env, HOLDFAST_LOG_FORMAT: 'json', ...env } });
   onCleanup(() => stopHolder(ctl, holder));
   const status = async () => (await control(ctl, 'GET', '/status')).body;
@@ -103,7 +105,7 @@ export async function startHoldfast({ app = APP_HOLDFAST, listen = 'http=tcp://1
     if (holder.exitedYet()) throw new Error(`holder exited ${holder.exitCode}:\n${holder.output}`);
     const st = await status();
     return st.workers?.some((w) => w.generation === st.generation && w.state === 'ready') ? st : false;
-  }, { timeoutMs: 20_000, what: 'holdfast generation 1' }).catch((err) => { throw new Error(`${err.message}\n${holder.output}`); });
+  }, { timeoutMs: readyTimeoutMs, what: 'holdfast generation 1' }).catch((err) => { throw new Error(`${err.message}\n${holder.output}`); });
   const bound = s.sockets[0].bound;
   const port = Number(/:(\d+)$/.exec(bound)[1]);
   return {
