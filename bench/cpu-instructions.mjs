@@ -16,18 +16,20 @@
 // A run's window sequence is printed to check that the counts are flat after the warm-up. The
 // holder does not touch request traffic (the worker accepts on the inherited listen fd): its own CPU time over
 // the same windows (schedstat ns) is reported beside the ratio.
-// --app fastify: apps/fastify-holdfast.mjs, serve() on the listen fd under holdfast, its fallback port bare.
-// --app http: apps/http-minimal-self.mjs, an unmodified node:http app; under holdfast the register hook (the
-// preload) makes its listen() use the listen fd.
+// --app fastify: bare apps/fastify-self.mjs (fastify listening itself), under holdfast apps/fastify-holdfast.mjs
+// (the same route served by the adapter's serve() on the listen fd), as in cpu-per-request.mjs.
+// --app http: apps/http-minimal-self.mjs both ways, an unmodified node:http app; under holdfast the register hook
+// (the preload) makes its listen() use the listen fd.
 // Without valgrind it prints { skipped } and exits 0.
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { installSignalCleanup, start, stop, stopAll, threadsCpuMs } from './lib/proc.mjs';
-import { APP_HOLDFAST, BENCH, freePort, startHoldfast, tempDir, waitAnswer } from './lib/systems.mjs';
+import { APP_HOLDFAST, APP_SELF, BENCH, freePort, startHoldfast, tempDir, waitAnswer } from './lib/systems.mjs';
 import { callgrindPrefix, control, instructionWindow, sequentialRequests, valgrindMissing } from './lib/callgrind.mjs';
 import { meanCi, medianCi } from './lib/stats.mjs';
 
-const APPS = { fastify: APP_HOLDFAST, http: join(BENCH, 'apps/http-minimal-self.mjs') };
+const HTTP_SELF = join(BENCH, 'apps/http-minimal-self.mjs');
+const APPS = { fastify: { bare: APP_SELF, holdfast: APP_HOLDFAST }, http: { bare: HTTP_SELF, holdfast: HTTP_SELF } };
 const START_TIMEOUT_MS = 240_000; // node under valgrind starts in 10-40 s on a loaded 2-core machine
 const { values: opt } = parseArgs({ options: {
   app: { type: 'string', default: 'fastify' }, windows: { type: 'string' }, requests: { type: 'string' },
@@ -49,14 +51,14 @@ if (missing) {
 async function startBareUnder() {
   const dir = tempDir('callgrind-bare');
   const port = await freePort();
-  const proc = start(callgrindPrefix(dir)[0], [...callgrindPrefix(dir).slice(1), ...NODE, app], { env: { ...process.env, PORT: String(port) } });
+  const proc = start(callgrindPrefix(dir)[0], [...callgrindPrefix(dir).slice(1), ...NODE, app.bare], { env: { ...process.env, PORT: String(port) } });
   await waitAnswer(port, { timeoutMs: START_TIMEOUT_MS }).catch((err) => { throw new Error(`${err.message}\n${proc.output}`); });
   return { name: 'bare', pid: proc.pid, dir, url: `http://127.0.0.1:${port}`, stop: () => stop(proc) };
 }
 
 async function startHoldfastUnder() {
   const dir = tempDir('callgrind-holdfast');
-  const sys = await startHoldfast({ app, command: [...callgrindPrefix(dir), ...NODE, app], holderArgs: ['--ready-timeout', `${START_TIMEOUT_MS / 1000}s`], readyTimeoutMs: START_TIMEOUT_MS });
+  const sys = await startHoldfast({ app: app.holdfast, command: [...callgrindPrefix(dir), ...NODE, app.holdfast], holderArgs: ['--ready-timeout', `${START_TIMEOUT_MS / 1000}s`], readyTimeoutMs: START_TIMEOUT_MS });
   return { name: 'holdfast', pid: await sys.workerPid(), holderPid: sys.holder.pid, dir, url: sys.url, stop: () => sys.stop() };
 }
 

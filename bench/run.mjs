@@ -9,7 +9,7 @@
 // warm-up), serving (control-API reload → new generation serving, over bare start-up), handover, sigkill (with and
 // without --standby 1, against bare start-up), dev, udp, output, soak, cli, footprint (managers' idle memory), and
 // instructions (opt-in, not in the default run: worker instructions per request under valgrind's callgrind,
-// bench/cpu-instructions.mjs, ~5 minutes; `node bench/run.mjs --only instructions`).
+// bench/cpu-instructions.mjs, 2-3 minutes; `node bench/run.mjs --only instructions`).
 //
 // The machine is shared and noisy, so every figure that compares two systems is a ratio taken within one
 // round, rounds alternate the order of the systems, and the table gives the median with the spread (min–max)
