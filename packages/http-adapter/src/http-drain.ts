@@ -136,8 +136,7 @@ export class HttpDrain implements Drainable {
       // A response whose headers were out before we knew it kept the connection alive: end it as idle.
       else if (this.mode !== 'serving') this.scheduleIdleClose(socket, s);
     };
-    res.once('finish', done);
-    res.once('close', done);
+    res.on('close', done);
   }
 
   /**
