@@ -119,7 +119,11 @@ export function diagnose(f: FailureFacts): Diagnosis {
       hint: `Install the release's dependencies in its directory (npm ci, pnpm install) before the ${f.serving ? 'reload' : 'start'}, or fix the import path${keepsServing(f, '; the generation that is serving keeps its own')}.`,
     };
   }
-  const syn = /(?:^|\n)(\S+?:\d+)\n[^\n]*\n\s*\^+\s*\n+SyntaxError: ([^\n]+)/.exec(text) ?? /SyntaxError: ([^\n]+)/.exec(text);
+  // Node prints FILE:LINE, the line and a caret, then the error; an ES module's 'Unexpected end of input' comes with
+  // empty lines instead of the source and caret.
+  const syn = /(?:^|\n)(\S+?:\d+)\n[^\n]*\n\s*\^+\s*\n+SyntaxError: ([^\n]+)/.exec(text)
+    ?? /(?:^|\n)((?:file:\/\/)?\/\S+?:\d+)\n(?:[ \t]*\n)*SyntaxError: ([^\n]+)/.exec(text)
+    ?? /SyntaxError: ([^\n]+)/.exec(text);
   if (syn) {
     const where = syn.length > 2 ? syn[1] : null;
     const what = syn.length > 2 ? syn[2] : syn[1];

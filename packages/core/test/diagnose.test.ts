@@ -35,3 +35,11 @@ it('never ready under the register hook: the app never called listen() on the he
   expect(diagnose({ ...f, hook: null }).hint).toMatch(/serve\(\) or listenFds\(\)/);
   expect(diagnose(f).hint).toMatch(/serve\(\) or listenFds\(\)/);
 });
+
+it('an ES module ending too early (no source line, no caret): the file and line are still named, and the --check hint', () => {
+  const d = diagnose(facts({ stderr: ['file:///srv/app/server.mjs:4', '', '', '', 'SyntaxError: Unexpected end of input', '    at compileSourceTextModule (node:internal/modules/esm/utils:346:16)'] }));
+  expect(d.cause).toBe('syntax-error');
+  expect(d.summary).toBe('a syntax error in file:///srv/app/server.mjs:4: Unexpected end of input');
+  expect(d.hint).toContain('`node --check /srv/app/server.mjs`');
+  expect(d.hint).not.toContain('FILE');
+});
