@@ -7,6 +7,10 @@
  * took, restarts without delay: such a worker was healthy, and waiting only adds to what users wait. Its
  * replacement cannot crash-loop faster than once per two start-ups, so this is never a tight loop; a second
  * failure in the streak waits `initialMs`, then doubles.
+ *
+ * A streak ends when the worker that crashed had been up `resetAfterMs`, or when `resetAfterMs` passed since the
+ * streak's last failure (the service served meanwhile, maybe through workers that reloads replaced): a crash of a
+ * worker a reload started five seconds ago is then a first crash, not the next of a streak from last week.
  */
 
 /** Crash-restart backoff settings, in milliseconds. */
@@ -15,7 +19,7 @@ export interface BackoffOptions {
   initialMs: number;
   /** Cap on the delay. Default 30000 ms. */
   maxMs: number;
-  /** A worker that stayed up this long resets the failure count. Default 10000 ms. */
+  /** A worker that stayed up this long, or this long without a failure, resets the failure count. Default 10000 ms. */
   resetAfterMs: number;
 }
 
@@ -38,6 +42,8 @@ export class RestartPolicy {
   private failures = 0;
   /** The current streak began with a crash that restarted without delay (backoff starts one failure later). */
   private forgiven = false;
+  /** When the last failure was counted (the clock of `nowMs`), null before the first. */
+  private lastFailureAt: number | null = null;
 
   constructor(readonly backoff: BackoffOptions = DEFAULT_BACKOFF, readonly maxFailures = DEFAULT_MAX_FAILURES) {}
 
@@ -46,16 +52,27 @@ export class RestartPolicy {
    * @param uptimeMs spawn to exit, in ms.
    * @param servedMs READY=1 to exit, in ms (0 if it never got ready).
    * @param startupMs spawn to READY=1, in ms (Infinity if it never got ready).
+   * @param nowMs the time of the crash on a monotonic clock, in ms (the one startFailed gets).
    */
-  crashed(uptimeMs: number, servedMs = 0, startupMs = Infinity): void {
-    if (uptimeMs >= this.backoff.resetAfterMs) this.failures = 0;
+  crashed(uptimeMs: number, servedMs = 0, startupMs = Infinity, nowMs?: number): void {
+    if (uptimeMs >= this.backoff.resetAfterMs || this.quietSince(nowMs)) this.failures = 0;
     if (this.failures === 0) this.forgiven = servedMs > startupMs;
-    this.failures++;
+    this.countOne(nowMs);
   }
 
-  /** A start or restart failed (nothing new got ready). */
-  startFailed(): void {
+  /** resetAfterMs or more passed since the last failure. */
+  private quietSince(nowMs: number | undefined): boolean {
+    return nowMs !== undefined && this.lastFailureAt !== null && nowMs - this.lastFailureAt >= this.backoff.resetAfterMs;
+  }
+
+  private countOne(nowMs: number | undefined): void {
     this.failures++;
+    if (nowMs !== undefined) this.lastFailureAt = nowMs;
+  }
+
+  /** A start or restart failed (nothing new got ready). `nowMs` as for crashed(). */
+  startFailed(nowMs?: number): void {
+    this.countOne(nowMs);
   }
 
   /** Would the next restart run at once (the first crash of a worker that had served longer than its start-up)? */

@@ -203,7 +203,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.log.error(f, `${kind} failed: ${why}; rolled back: generation ${Math.max(...serving.map((w) => w.generation))} keeps serving`);
     } else {
       this.log.error(f, serving.length ? `restart failed: ${why}` : `start failed: ${why}; nothing is serving${this.opts.sockets.length ? ' (connections wait in the accept queue)' : ''}`);
-      this.policy.startFailed();
+      this.policy.startFailed(this.host.now());
       if (!this.stoppingOrStopped()) this.scheduleRestart();
     }
     this.emit('swap', result);
@@ -223,7 +223,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.slotRestarts[slot]++;
     const now = this.host.now();
     const uptime = now - w.startedAt;
-    this.policy.crashed(uptime, w.readyAt === null ? 0 : now - w.readyAt, w.readyAt === null ? Infinity : w.readyAt - w.startedAt);
+    this.policy.crashed(uptime, w.readyAt === null ? 0 : now - w.readyAt, w.readyAt === null ? Infinity : w.readyAt - w.startedAt, now);
     this.log.error({ ...fields, uptimeMs: Math.round(uptime) }, `crashed (${describeExit(e)})`);
     this.emit('crash', w.snapshot());
     // Also while a swap runs (a reload still starting its generation): the standby serves the slot until the swap

@@ -66,4 +66,20 @@ describe('RestartPolicy', () => {
     expect(p.count).toBe(1);
     expect(backoffDelay(0, p.backoff)).toBe(100);
   });
+
+  it('resetAfterMs without a failure ends the streak too: a later crash of a young worker (a reload started it) restarts at once', () => {
+    const p = new RestartPolicy({ initialMs: 100, maxMs: 30_000, resetAfterMs: 10_000 }, 10);
+    p.crashed(60_000, 59_000, 400, 1_000); // a healthy worker crashes: at once
+    expect(p.nextDelay()).toBe(0);
+    // Its replacement served; reloads replaced it; minutes later a worker 5 s old (served 4.6 s) crashes.
+    p.crashed(5_000, 4_600, 400, 300_000);
+    expect(p.count).toBe(1);
+    expect(p.nextDelay()).toBe(0);
+    // Within resetAfterMs of that one: the streak goes on, backoff applies.
+    p.crashed(5_000, 4_600, 400, 305_000);
+    expect(p.count).toBe(2);
+    expect(p.nextDelay()).toBe(100);
+    p.startFailed(305_200);
+    expect(p.nextDelay()).toBe(200);
+  });
 });
