@@ -63,15 +63,23 @@ export async function reloadsUnderUndici(sys, count, gapMs) {
     failedReloads: reloads.filter((x) => !x.ok).map((x) => ({ ms: Math.round(x.ms), detail: String(x.detail).slice(0, 2000) })) };
 }
 
+/** The holder's default resetAfterMs (restart-policy.ts) plus a margin, in ms. */
+const STREAK_RESET_MS = 10_500;
+
 /**
  * SIGKILL the serving worker while 4 loops open fresh connections: refused connections (and other failures)
  * from the kill on, and the time from the kill to the first answer from a new worker.
  */
 export async function sigkill(sys) {
+  // One crash of a healthy service: a crash within the restart policy's resetAfterMs (10 s) of the previous one is
+  // the next of a streak and waits the backoff by design, so kills of one system are spaced at least that far apart.
+  const since = performance.now() - (sys.lastKillAt ?? -Infinity);
+  if (since < STREAK_RESET_MS) await sleep(STREAK_RESET_MS - since);
   const victim = await sys.workerPid();
   const prober = startProber(sys.port);
   await sleep(500);
   const tKill = performance.now();
+  sys.lastKillAt = tKill;
   process.kill(victim, 'SIGKILL');
   let recoveredAt = null;
   await until(() => { const o = prober.outcomes.find((x) => x.ok && x.pid !== victim && x.start >= tKill); if (o) recoveredAt = o.end; return o; },
