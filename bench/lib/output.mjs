@@ -47,11 +47,14 @@ export async function outputThroughHolder(lines, bytes, tag = 'none') {
     // of the holder's own stdout (written + dropped) says when the copy is done.
     let t0 = 0;
     h.stdout.once('data', () => { t0 = performance.now(); });
+    // Whichever ends first decides; the other poll must then stop, or it keeps this process alive for its timeout.
+    let decided = false;
     const copied = until(async () => {
+      if (decided) return { ms: NaN };
       const o = (await control(ctl, 'GET', '/status')).body?.output?.stdout;
       return o && o.lines + o.dropped >= lines ? { ms: performance.now() - t0 } : null;
     }, { timeoutMs: 300_000, everyMs: 50, what: 'the holder to copy every line' });
-    const { ms } = await Promise.race([counted, copied]);
+    const { ms } = await Promise.race([counted, copied]).finally(() => { decided = true; });
     const holderCpuMs = treeCpu(h.pid)[h.pid] - before;
     const mib = (lines * bytes) / 2 ** 20;
     const status = (await control(ctl, 'GET', '/status')).body;
