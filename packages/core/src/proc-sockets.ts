@@ -1,4 +1,5 @@
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { childPids } from './proc-stat.js';
 
 /**
  * What a worker does with sockets, read from /proc (proc(5): /proc/<pid>/fd, /proc/<pid>/net/tcp and tcp6,
@@ -23,13 +24,7 @@ export function processTree(pid: number, max = 64): number[] {
   while (queue.length > 0 && out.length < max) {
     const p = queue.shift()!;
     out.push(p);
-    let tasks: string[] = [];
-    try { tasks = readdirSync(`/proc/${p}/task`); } catch { continue; }
-    for (const t of tasks) {
-      try {
-        for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(' ')) if (c.trim()) queue.push(Number(c));
-      } catch { /* gone */ }
-    }
+    queue.push(...childPids(p));
   }
   return out;
 }

@@ -17,28 +17,34 @@ export function procStat(pid: number): ProcStat | null {
   }
 }
 
+/** The children of `pid` now (/proc/<pid>/task/<tid>/children of each thread, proc(5)); empty if it is gone. */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[] = [];
+  try { tasks = readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const t of tasks) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ')) if (c.trim()) out.push(Number(c));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
 /**
- * Every process below `root` in the process tree, read from /proc/<pid>/stat at this moment: its children, their
- * children and so on (a parent's pid is its current one: an orphan counts below the subreaper it was reparented
- * to). Subtrees under a pid `prune` says true for are left out (they are accounted elsewhere). Zombies included.
+ * Every process below `root` in the process tree at this moment: its children, their children and so on (an orphan
+ * counts below the subreaper it was reparented to), each with its /proc/<pid>/stat fields. Subtrees under a pid
+ * `prune` says true for are left out (they are accounted elsewhere). Zombies included.
  */
 export function descendants(root: number, prune: (pid: number) => boolean = () => false): (ProcStat & { pid: number })[] {
-  const byParent = new Map<number, (ProcStat & { pid: number })[]>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const st = procStat(Number(d));
-    if (!st) continue;
-    const list = byParent.get(st.ppid) ?? [];
-    list.push({ pid: Number(d), ...st });
-    byParent.set(st.ppid, list);
-  }
   const out: (ProcStat & { pid: number })[] = [];
   const queue = [root];
   while (queue.length > 0) {
-    for (const p of byParent.get(queue.shift()!) ?? []) {
-      if (p.pid === root || prune(p.pid)) continue;
-      out.push(p);
-      queue.push(p.pid);
+    for (const pid of childPids(queue.shift()!)) {
+      if (pid === root || prune(pid)) continue;
+      const st = procStat(pid);
+      if (!st) continue;
+      out.push({ pid, ...st });
+      queue.push(pid);
     }
   }
   return out;
