@@ -102,8 +102,7 @@ export class StandbyPool {
    * window finds no standby and restarts as without one; close() cancels the wait.
    */
   fillSoon(): void {
-    if (this.cancelRefill || this.source.closed()) return;
-    this.cancelRefill = this.host.setTimer(() => { this.cancelRefill = null; this.fill(); }, STANDBY_REFILL_DELAY_MS);
+    if (!this.source.closed()) this.fillAfter(STANDBY_REFILL_DELAY_MS);
   }
 
   /** A process exited: true when it was a standby (replaced after the backoff). */
@@ -119,8 +118,13 @@ export class StandbyPool {
   }
 
   private retryLater(): void {
+    this.fillAfter(backoffDelay(this.failures, this.backoff));
+  }
+
+  /** fill() in `ms`, unless a refill is already pending (close() cancels it). */
+  private fillAfter(ms: number): void {
     if (this.cancelRefill) return;
-    this.cancelRefill = this.host.setTimer(() => { this.cancelRefill = null; this.fill(); }, backoffDelay(this.failures, this.backoff));
+    this.cancelRefill = this.host.setTimer(() => { this.cancelRefill = null; this.fill(); }, ms);
   }
 
   /** No more standbys (the holder stops; the supervisor drains every live process itself). */
