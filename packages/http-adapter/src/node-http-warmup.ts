@@ -2,25 +2,19 @@
  * Warming Node's own HTTP/1.1 server code in a warm standby, before its READY=1: a promoted standby's first
  * requests arrive on connections the holder queued during a crash, and a process that never served one compiles
  * node's accept, parser, IncomingMessage and ServerResponse code on the spot (10-20 ms for the first request of a
- * fresh process, against 1-4 ms once that code has run; `bench/standby-first-request.mjs`).
+ * fresh process, against 1-4 ms once that code has run; docs/measurements.md, "Crash to first answer").
  *
  * It runs a private http.Server with a fixed handler of its own, never the app's handlers and never a held
- * socket, through real HTTP on a private unix socket (warmup-socket.ts): keep-alive requests and requests on fresh
+ * socket, through the app warm-up's own runner and private unix socket (warmup.ts): keep-alive requests and requests on fresh
  * connections. A standby's start-up is off the critical path (it was started behind the serving worker), so this
  * costs no one a wait; the app's own routes are warmed only with --warmup (its requests can have side effects).
  */
 import * as http from 'node:http';
 import { notifyQuietly } from './notify.js';
-import { openWarmupSocket } from './warmup-socket.js';
+import { warmUp } from './warmup.js';
 
 /** Requests of the node warm-up: enough for every function on the path to have run, not to be optimised. */
 export const NODE_WARMUP_REQUESTS = 48;
-/** Of which on a connection of its own (accept, first parse, `Connection: close`), the promoted standby's case. */
-const FRESH_CONNECTION_EVERY = 4;
-/** Keep-alive connections used at once. */
-const NODE_WARMUP_CONNECTIONS = 4;
-/** Each request's limit in ms: a private server answering itself, so only a starved machine comes near it. */
-const NODE_WARMUP_REQUEST_TIMEOUT_MS = 2000;
 
 const BODY = JSON.stringify({ warm: true, ok: 'node http server path' });
 
@@ -39,9 +33,9 @@ export function warmNodeHttp(): Promise<void> {
   return running;
 }
 
+/** The app's own warm-up (warmup.ts) run on a private server with a fixed handler: keep-alive requests, and as many
+ * on a connection of their own (accept, first parse, `Connection: close`), the promoted standby's case. */
 async function run(): Promise<{ answered: number; ms: number }> {
-  const t0 = performance.now();
-  let answered = 0;
   const server = http.createServer((req, res) => {
     req.resume();
     req.once('end', () => {
@@ -51,18 +45,13 @@ async function run(): Promise<{ answered: number; ms: number }> {
       res.end(BODY);
     });
   });
-  const transport = await openWarmupSocket(server, NODE_WARMUP_CONNECTIONS);
   try {
-    const sends: Promise<unknown>[] = [];
-    for (let i = 0; i < NODE_WARMUP_REQUESTS; i++) {
-      const headers: Record<string, string> = i % FRESH_CONNECTION_EVERY === 0 ? { connection: 'close' } : {};
-      sends.push(transport.send({ url: `/warm?i=${i}` }, headers, NODE_WARMUP_REQUEST_TIMEOUT_MS).then((status) => { if (status === 200) answered++; }));
-      if (sends.length >= NODE_WARMUP_CONNECTIONS) await Promise.allSettled(sends.splice(0));
-    }
-    await Promise.allSettled(sends);
+    const r = await warmUp(server, {
+      requests: [{ url: '/warm' }, { url: '/warm?fresh', headers: { connection: 'close' } }],
+      count: NODE_WARMUP_REQUESTS / 2, via: 'socket',
+    }, "node's HTTP code");
+    return { answered: r.requests - r.failed, ms: r.ms };
   } finally {
-    await transport.close();
     server.close();
   }
-  return { answered, ms: Math.round(performance.now() - t0) };
 }
