@@ -1,7 +1,7 @@
 // Warm-up before READY=1: the app's own server answers the configured requests, marked with x-holdfast-warmup,
-// before the held fd is attached: by default as real HTTP on a private unix socket (the held socket is TCP here,
-// so a warm-up over TCP would have come through it), or in-process; warm-up requests never reach the held socket,
-// and no warm-up connection is open when the first real client is served.
+// before the held fd is attached: by default as real HTTP on a private loopback TCP listener (the held socket is
+// TCP here; its port is never the one a warm-up connection came in on), or in-process; warm-up requests never reach
+// the held socket, and no warm-up connection is open when the first real client is served.
 import { afterEach, expect, it } from 'vitest';
 import { request } from 'undici';
 import { fixture, HolderProcess } from './helpers/holdfast.js';
@@ -9,9 +9,10 @@ import { fixture, HolderProcess } from './helpers/holdfast.js';
 let holder: HolderProcess | null = null;
 afterEach(async () => { await holder?.stop(); holder = null; });
 
-async function get(port: number): Promise<Record<string, number>> {
+type Seen = Record<string, number> & { warmupLocalPorts: number[] };
+async function get(port: number): Promise<Seen> {
   const r = await request(`http://127.0.0.1:${port}/`, { headersTimeout: 30_000 });
-  return (await r.body.json()) as Record<string, number>;
+  return (await r.body.json()) as Seen;
 }
 
 it('HOLDFAST_WARMUP: every warm-up request runs over a private socket before the fd is attached, a request queued meanwhile comes after', async () => {
@@ -23,17 +24,20 @@ it('HOLDFAST_WARMUP: every warm-up request runs over a private socket before the
     try { port = (await holder.address('http')).port; } catch { await new Promise((r) => setTimeout(r, 20)); }
   }
   const first = await get(port);
-  expect(first).toMatchObject({ warmups: 300, warmupsOnSocket: 300, warmupsOverTcp: 0, warmupsWhileListening: 0, warmupConnectionsOpen: 0, real: 1 });
+  expect(first).toMatchObject({ warmups: 300, warmupsOnSocket: 300, warmupsOverTcp: 300, warmupsWhileListening: 0, warmupConnectionsOpen: 0, real: 1 });
+  expect(first.warmupLocalPorts).toHaveLength(1);
+  expect(first.warmupLocalPorts).not.toContain(port);
   const s = await holder.waitReady(1);
   expect(s.workers[0].pid).toBe(first.pid);
-  expect(await get(port)).toMatchObject({ warmups: 300, warmupsOverTcp: 0, real: 2 });
+  expect(await get(port)).toMatchObject({ warmups: 300, warmupsOverTcp: 300, real: 2 });
   expect(holder.output).toMatch(/warm-up of \\"http\\": 300 requests over a private socket/);
   // Each generation warms up again on a reload.
   const r = await holder.reloadCli();
   expect(r.code).toBe(0);
   const after = await get(port);
   expect(after.pid).not.toBe(first.pid);
-  expect(after).toMatchObject({ warmups: 300, warmupsOnSocket: 300, warmupsOverTcp: 0, warmupsWhileListening: 0, warmupConnectionsOpen: 0 });
+  expect(after).toMatchObject({ warmups: 300, warmupsOnSocket: 300, warmupsOverTcp: 300, warmupsWhileListening: 0, warmupConnectionsOpen: 0 });
+  expect(after.warmupLocalPorts).not.toContain(port);
 }, 90_000);
 
 it('HOLDFAST_WARMUP_VIA=in-process: the handlers run without a socket', async () => {
@@ -48,7 +52,9 @@ it("serve()'s warmup option on a fastify app: GET and POST with a JSON body, cou
   holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--', process.execPath, fixture('warmup-app.mjs')], { env: { WARMUP_KIND: 'fastify' } });
   await holder.waitReady(1);
   const { port } = await holder.address('http');
-  expect(await get(port)).toMatchObject({ warmups: 50, warmupsOnSocket: 50, warmupsOverTcp: 0, warmupsWhileListening: 0, warmupConnectionsOpen: 0, real: 1 });
+  const seen = await get(port);
+  expect(seen).toMatchObject({ warmups: 50, warmupsOnSocket: 50, warmupsOverTcp: 50, warmupsWhileListening: 0, warmupConnectionsOpen: 0, real: 1 });
+  expect(seen.warmupLocalPorts).not.toContain(port);
   expect(holder.output).not.toMatch(/WARN_HOLDFAST_WARMUP_FAILED/);
 }, 60_000);
 
@@ -57,5 +63,7 @@ it('--warmup through the register hook: an unmodified app.listen(PORT) warms up 
   holder = new HolderProcess(['-l', `http=tcp://127.0.0.1:${port}`, '--warmup', '/', '--warmup-count', '40', '--', process.execPath, fixture('warmup-app.mjs')],
     { env: { WARMUP_KIND: 'hook', PORT: String(port) } });
   await holder.waitReady(1);
-  expect(await get(port)).toMatchObject({ warmups: 40, warmupsOnSocket: 40, warmupsOverTcp: 0, warmupsWhileListening: 0, warmupConnectionsOpen: 0, real: 1 });
+  const seen = await get(port);
+  expect(seen).toMatchObject({ warmups: 40, warmupsOnSocket: 40, warmupsOverTcp: 40, warmupsWhileListening: 0, warmupConnectionsOpen: 0, real: 1 });
+  expect(seen.warmupLocalPorts).not.toContain(port);
 }, 60_000);

@@ -12,6 +12,7 @@
 import * as http from 'node:http';
 import { notifyQuietly } from './notify.js';
 import { warmUp } from './warmup.js';
+import type { WarmupSocketKind } from './warmup-socket.js';
 
 /** Requests of the node warm-up: enough for every function on the path to have run, not to be optimised. */
 export const NODE_WARMUP_REQUESTS = 48;
@@ -21,12 +22,13 @@ const BODY = JSON.stringify({ warm: true, ok: 'node http server path' });
 let running: Promise<void> | undefined;
 
 /**
- * Run the node warm-up once per process (later calls share the first one's promise) and say so in the worker's
+ * Run the node warm-up once per process over a private listener of `kind` (the held socket's; later calls share the
+ * first one's promise) and say so in the worker's
  * STATUS= (sd_notify(3); `holdfast status` shows it). Never rejects: a warm-up that cannot open its socket or gets
  * no answer only leaves the code cold.
  */
-export function warmNodeHttp(): Promise<void> {
-  running ??= run().then(
+export function warmNodeHttp(kind: WarmupSocketKind = 'tcp'): Promise<void> {
+  running ??= run(kind).then(
     ({ answered, ms }) => { notifyQuietly(`STATUS=standby: node's HTTP code warmed (${answered} of ${NODE_WARMUP_REQUESTS} requests, ${ms} ms); not accepting until promoted`); },
     () => undefined,
   );
@@ -35,7 +37,7 @@ export function warmNodeHttp(): Promise<void> {
 
 /** The app's own warm-up (warmup.ts) run on a private server with a fixed handler: keep-alive requests, and as many
  * on a connection of their own (accept, first parse, `Connection: close`), the promoted standby's case. */
-async function run(): Promise<{ answered: number; ms: number }> {
+async function run(kind: WarmupSocketKind): Promise<{ answered: number; ms: number }> {
   const server = http.createServer((req, res) => {
     req.resume();
     req.once('end', () => {
@@ -49,7 +51,7 @@ async function run(): Promise<{ answered: number; ms: number }> {
     const r = await warmUp(server, {
       requests: [{ url: '/warm' }, { url: '/warm?fresh', headers: { connection: 'close' } }],
       count: NODE_WARMUP_REQUESTS / 2, via: 'socket',
-    }, "node's HTTP code");
+    }, "node's HTTP code", kind);
     return { answered: r.requests - r.failed, ms: r.ms };
   } finally {
     server.close();

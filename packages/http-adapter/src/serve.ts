@@ -121,11 +121,13 @@ export async function attach(target: ServeTarget, options: ServeOptions, insideR
 
   if (kind === 'fastify' && !insideReady) await (target as FastifyLike).ready();
   const warmup = warmupFor(kind, options);
+  // The warm-up's private listener is of the held socket's kind (warmup-socket.ts): unix for a unix socket, else TCP.
+  const socketKind = (chosen ? chosen.info.family === 'unix' : fallback?.transport === 'unix') ? 'unix' : 'tcp';
   // Before the fd is attached, on a private socket or in-process: warm-up requests never reach the held socket.
-  if (warmup) await warmUp(server as http.Server | https.Server, warmup, name);
+  if (warmup) await warmUp(server as http.Server | https.Server, warmup, name, socketKind);
   // A warm standby runs node's own HTTP code once on a private server (never the app's handlers), so that its
   // first requests after a promotion do not compile it (node-http-warmup.ts).
-  if (fd !== undefined && isStandby() && kind !== 'dgram' && kind !== 'net' && kind !== 'http2') await warmNodeHttp();
+  if (fd !== undefined && isStandby() && kind !== 'dgram' && kind !== 'net' && kind !== 'http2') await warmNodeHttp(socketKind);
   const untilReady = !listenNow && !autoReadyEnabled() && !isReady();
   if (fd !== undefined && (untilReady || isStandby())) {
     // No accept before READY=1: the fd is attached when the app calls ready(). Until then connections wait in

@@ -1,11 +1,19 @@
 /**
- * The warm-up's transport through real HTTP: a private listener (a unix socket in a fresh directory of mode 0700,
- * never the held socket) whose connections are handed to the app's server as its own 'connection', and a node:http
- * keep-alive client on it. Unlike in-process injection this runs what the first real requests will run: node's
- * socket reads and writes, the HTTP parser, ServerResponse's write path, the server's connection bookkeeping, the
- * app's handlers. V8 optimises functions, not sockets, so code warmed on this listener is warm for the held one.
- * Nothing else can connect (the directory is private and removed at the end); no connection of it outlives the
- * warm-up.
+ * The warm-up's transport through real HTTP: a private listener (never the held socket) whose connections are handed
+ * to the app's server as its own 'connection', and a node:http keep-alive client on it. Unlike in-process injection
+ * this runs what the first real requests will run: node's socket reads and writes, the HTTP parser,
+ * ServerResponse's write path, the server's connection bookkeeping, the app's handlers.
+ *
+ * V8 optimises code for the shapes of the objects it saw, so the warm-up's connections are made to look exactly like
+ * the held socket's: a TCP listener on loopback when the held socket is TCP (a socket's handle is a TCP or a Pipe
+ * object, and code warmed on one kind is thrown away on the other), built with the server's own accept options, and
+ * carrying the server as theirs (`socket.server`). The server itself is given the properties its listen() adds
+ * (warmup-shape.ts). Otherwise the first real requests after READY=1 deoptimise the request path, and the new
+ * generation serves at a fraction of its speed until V8 has compiled it again.
+ *
+ * Privacy: the unix listener sits in a fresh directory of mode 0700; the loopback TCP listener hands the app only
+ * connections whose peer is one of the warm-up client's own sockets (matched by port once both ends are known) and
+ * destroys any other. Nothing else reaches the app; no connection of it outlives the warm-up.
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -14,15 +22,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WarmupRequest } from './warmup.js';
 
-/** One request of the warm-up: resolves its status code; rejects on a transport error or after `timeoutMs`. */
+/**
+ * One request of the warm-up with `headers` (the request's own, already merged by the caller, in wire order): resolves
+ * its status code; rejects on a transport error or after `timeoutMs`.
+ */
 export type WarmupSend = (r: WarmupRequest, headers: Record<string, string>, timeoutMs: number) => Promise<number>;
 
 /** An open warm-up transport. */
 export interface WarmupTransport {
   send: WarmupSend;
+  /** Where the private listener is: `127.0.0.1:PORT` or the unix socket's path. */
+  address: string;
   /** Close the client's connections, the listener and its directory; resolves once the server saw them close. */
   close(): Promise<void>;
 }
+
+/** The kind of private listener: the held socket's own kind ('tcp' for inet/inet6, 'unix' otherwise). */
+export type WarmupSocketKind = 'tcp' | 'unix';
 
 function bodyOf(r: WarmupRequest): { data?: Buffer; type?: string } {
   if (r.body === undefined) return {};
@@ -31,35 +47,98 @@ function bodyOf(r: WarmupRequest): { data?: Buffer; type?: string } {
   return { data: Buffer.from(JSON.stringify(r.body)), type: 'application/json' };
 }
 
+interface ServerInternals { _connections: number; allowHalfOpen?: boolean; noDelay?: boolean; keepAlive?: boolean; keepAliveInitialDelay?: number; highWaterMark?: number }
+
+/** A net.Server whose accepted sockets are built with `server`'s own accept options (same object shapes). */
+function listenerLike(server: http.Server, onSocket: (socket: net.Socket) => void): net.Server {
+  const s = server as unknown as ServerInternals;
+  return net.createServer({
+    allowHalfOpen: s.allowHalfOpen === true, noDelay: s.noDelay === true, keepAlive: s.keepAlive === true,
+    ...(s.keepAliveInitialDelay ? { keepAliveInitialDelay: s.keepAliveInitialDelay } : {}),
+    ...(typeof s.highWaterMark === 'number' ? { highWaterMark: s.highWaterMark } : {}),
+  }, onSocket);
+}
+
 /**
- * Open a private listener feeding `server` and a keep-alive client of at most `connections` connections.
- * @throws Node's own errors (EACCES, ENOSPC) when the directory or the listener cannot be made; the caller falls
- *   back to in-process injection.
+ * The peer's port of an accepted TCP socket, read from its handle: `socket.remotePort` would cache `_peername` on
+ * the socket, a property accepted sockets do not have until asked, and so a shape of its own.
  */
-export async function openWarmupSocket(server: http.Server, connections: number): Promise<WarmupTransport> {
-  const dir = mkdtempSync(join(tmpdir(), 'holdfast-warmup-'));
-  const path = join(dir, 'http.sock');
+function peerPort(socket: net.Socket): number | undefined {
+  const handle = (socket as unknown as { _handle?: { getpeername?(out: { port?: number }): number } | null })._handle;
+  const out: { port?: number } = {};
+  return handle?.getpeername && handle.getpeername(out) === 0 ? out.port : undefined;
+}
+
+/** Hand `socket` to `server` as accepted by it (node's accept does the same three things). */
+function handToServer(server: http.Server, socket: net.Socket): void {
+  const own = socket as unknown as { server: net.Server; _server: net.Server };
+  own.server = server;
+  own._server = server;
+  (server as unknown as ServerInternals)._connections++;
+  server.emit('connection', socket);
+}
+
+/**
+ * Open a private listener of `kind` feeding `server` and a keep-alive client of at most `connections` connections.
+ * @throws Node's own errors (EACCES, ENOSPC, EADDRNOTAVAIL) when the directory or the listener cannot be made; the
+ *   caller falls back to in-process injection.
+ */
+export async function openWarmupSocket(server: http.Server, connections: number, kind: WarmupSocketKind = 'unix'): Promise<WarmupTransport> {
   const accepted = new Set<net.Socket>();
-  const listener = net.createServer((socket) => {
+  const strangers = new Set<net.Socket>();
+  // tcp: accepted sockets wait here (by peer port) until the client's own socket of that port is known, and the
+  // client's ports wait in `ours` until the accepted end shows up; whichever comes second hands the socket over.
+  const waiting = new Map<number, net.Socket>();
+  const ours = new Set<number>();
+  const admit = (socket: net.Socket): void => {
     accepted.add(socket);
     socket.once('close', () => accepted.delete(socket));
-    server.emit('connection', socket);
+    handToServer(server, socket);
+  };
+  const listener = listenerLike(server, (socket) => {
+    if (kind === 'unix') { admit(socket); return; }
+    const port = peerPort(socket);
+    if (port !== undefined && ours.delete(port)) { admit(socket); return; }
+    if (port === undefined) { socket.destroy(); return; }
+    waiting.set(port, socket);
+    strangers.add(socket);
+    socket.once('close', () => { strangers.delete(socket); if (waiting.get(port) === socket) waiting.delete(port); });
   });
+  const dir = kind === 'unix' ? mkdtempSync(join(tmpdir(), 'holdfast-warmup-')) : undefined;
+  const path = dir ? join(dir, 'http.sock') : undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       listener.once('error', reject);
-      listener.listen(path, () => { listener.off('error', reject); resolve(); });
+      const done = (): void => { listener.off('error', reject); resolve(); };
+      if (path) listener.listen(path, done);
+      else listener.listen(0, '127.0.0.1', done);
     });
   } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+  const port = path ? undefined : (listener.address() as net.AddressInfo).port;
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  if (port !== undefined) {
+    const create = agent.createConnection.bind(agent) as (o: net.NetConnectOpts, cb?: unknown) => net.Socket;
+    agent.createConnection = ((opts: net.NetConnectOpts, cb?: unknown) => {
+      const client = create(opts, cb);
+      client.once('connect', () => {
+        const local = client.localPort!;
+        const socket = waiting.get(local);
+        if (!socket) { ours.add(local); return; }
+        waiting.delete(local);
+        strangers.delete(socket);
+        admit(socket);
+      });
+      return client;
+    }) as typeof agent.createConnection;
+  }
 
   const send: WarmupSend = (r, headers, timeoutMs) => new Promise((resolve, reject) => {
     const { data, type } = bodyOf(r);
     const req = http.request({
-      socketPath: path, agent, method: r.method ?? 'GET', path: r.url,
+      ...(path ? { socketPath: path } : { host: '127.0.0.1', port }), agent, method: r.method ?? 'GET', path: r.url,
       headers: { host: 'localhost', ...(type ? { 'content-type': type } : {}), ...(data ? { 'content-length': String(data.length) } : {}), ...headers },
     }, (res) => {
       res.resume();
@@ -74,10 +153,11 @@ export async function openWarmupSocket(server: http.Server, connections: number)
   const close = async (): Promise<void> => {
     agent.destroy();
     listener.close();
+    for (const socket of strangers) socket.destroy();
     // The server's ends close on the client's FIN; destroy any straggler, and resolve once every one is closed, so
     // that no warm-up connection is still open (or counted by the drain) when the held fd is attached.
     await Promise.all([...accepted].map((socket) => new Promise((resolve) => { socket.once('close', resolve); socket.destroy(); })));
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   };
-  return { send, close };
+  return { send, close, address: path ?? `127.0.0.1:${port}` };
 }

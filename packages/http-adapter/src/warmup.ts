@@ -14,7 +14,8 @@ import type * as https from 'node:https';
 import { HOLDFAST_ENV, WARMUP_DEFAULT_COUNT, WARMUP_HEADER } from '@holdfast/native/protocol';
 import { HoldfastAdapterError, warn } from './errors.js';
 import { notifyQuietly } from './notify.js';
-import { openWarmupSocket, type WarmupSend, type WarmupTransport } from './warmup-socket.js';
+import { openWarmupSocket, type WarmupSend, type WarmupSocketKind, type WarmupTransport } from './warmup-socket.js';
+import { shapeAsListening } from './warmup-shape.js';
 
 /** One warm-up request. */
 export interface WarmupRequest {
@@ -45,6 +46,22 @@ export const WARMUP_CONNECTIONS = 16;
 
 /** One warm-up request's time limit, in ms: a handler that never answers must not hold READY=1 forever. */
 export const WARMUP_REQUEST_TIMEOUT_MS = 5000;
+
+/**
+ * Sets of common request headers the warm-up's requests take in turn (with the request's own headers and
+ * WARMUP_HEADER), in this order on the wire. A request's `headers` object has a shape per set and order of header
+ * names; code that saw up to four shapes is optimised for exactly those and thrown away at the first request with
+ * another (a real client's), while code that saw five or more is optimised for any. Six sets, each its own shape,
+ * leave no real client's headers new to the optimised code. Values ask for nothing unusual (no compression).
+ */
+export const WARMUP_HEADER_SETS: readonly Readonly<Record<string, string>>[] = [
+  {},
+  { accept: '*/*' },
+  { 'user-agent': 'holdfast-warmup', accept: '*/*' },
+  { accept: '*/*', 'accept-encoding': 'identity', 'user-agent': 'holdfast-warmup' },
+  { connection: 'keep-alive', accept: '*/*', 'accept-language': 'en' },
+  { 'cache-control': 'no-cache', accept: '*/*', 'user-agent': 'holdfast-warmup', 'accept-language': 'en' },
+];
 
 /** What a warm-up did. */
 export interface WarmupReport {
@@ -112,19 +129,19 @@ async function injector(server: http.Server | https.Server): Promise<WarmupTrans
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs); });
     const res = await Promise.race([inject(dispatch, {
-      method: (r.method ?? 'GET') as 'GET', url: r.url, headers: { ...r.headers, ...headers },
+      method: (r.method ?? 'GET') as 'GET', url: r.url, headers,
       ...(r.body === undefined ? {} : { payload: r.body }),
     }), limit]).finally(() => clearTimeout(timer));
     return res.statusCode;
   };
-  return { send, close: async () => {} };
+  return { send, close: async () => {}, address: 'in-process' };
 }
 
 /** The transport `opts.via` asks for; 'socket' needs a plain HTTP server and falls back to in-process. */
-async function transportFor(server: http.Server | https.Server, opts: WarmupOptions): Promise<{ transport: WarmupTransport; via: WarmupVia; connections: number }> {
+async function transportFor(server: http.Server | https.Server, opts: WarmupOptions, kind: WarmupSocketKind): Promise<{ transport: WarmupTransport; via: WarmupVia; connections: number }> {
   if ((opts.via ?? 'socket') === 'socket' && server instanceof http.Server) {
     try {
-      return { transport: await openWarmupSocket(server, WARMUP_CONNECTIONS), via: 'socket', connections: WARMUP_CONNECTIONS };
+      return { transport: await openWarmupSocket(server, WARMUP_CONNECTIONS, kind), via: 'socket', connections: WARMUP_CONNECTIONS };
     } catch (err) {
       warn('WARN_HOLDFAST_WARMUP_FAILED', `warm-up over a private socket unavailable (${(err as Error).message}); running it in-process`);
     }
@@ -134,15 +151,18 @@ async function transportFor(server: http.Server | https.Server, opts: WarmupOpti
 
 /**
  * Run `opts.requests`, each `opts.count` times, against `server` (its fd not attached yet), `connections` at a time
- * for the 'socket' transport, one at a time in-process. Failures (status >= 500, a thrown handler, a transport
+ * for the 'socket' transport (a private listener of `kind`, the held socket's own: 'tcp' for an inet/inet6 socket,
+ * 'unix' for a unix one; warmup-socket.ts says why it matters), one at a time in-process. The server is first given
+ * the properties its listen() adds (warmup-shape.ts). Failures (status >= 500, a thrown handler, a transport
  * error, no answer within WARMUP_REQUEST_TIMEOUT_MS) are counted and reported once as a warning; they never stop
  * READY=1 (a timeout ends the warm-up early). Sends `STATUS=` with the result. Warm-up connections are closed
  * before this resolves.
  */
-export async function warmUp(server: http.Server | https.Server, opts: WarmupOptions, label: string): Promise<WarmupReport> {
+export async function warmUp(server: http.Server | https.Server, opts: WarmupOptions, label: string, kind: WarmupSocketKind = 'tcp'): Promise<WarmupReport> {
   const count = opts.count ?? WARMUP_DEFAULT_COUNT;
   const t0 = performance.now();
-  const { transport, via, connections } = await transportFor(server, opts);
+  shapeAsListening(server as http.Server);
+  const { transport, via, connections } = await transportFor(server, opts, kind);
   const total = count * opts.requests.length;
   let next = 0;
   let requests = 0;
@@ -151,10 +171,12 @@ export async function warmUp(server: http.Server | https.Server, opts: WarmupOpt
   let first: string | undefined;
   const loop = async (): Promise<void> => {
     while (!stop && next < total) {
-      const r = opts.requests[next++ % opts.requests.length]!;
+      const i = next++;
+      const r = opts.requests[i % opts.requests.length]!;
       requests++;
       try {
-        const status = await transport.send(r, { [WARMUP_HEADER]: '1' }, WARMUP_REQUEST_TIMEOUT_MS);
+        const headers = { ...WARMUP_HEADER_SETS[i % WARMUP_HEADER_SETS.length], ...r.headers, [WARMUP_HEADER]: '1' };
+        const status = await transport.send(r, headers, WARMUP_REQUEST_TIMEOUT_MS);
         if (status >= 500) { failed++; first ??= `${r.method ?? 'GET'} ${r.url} answered ${status}`; }
       } catch (err) {
         failed++;

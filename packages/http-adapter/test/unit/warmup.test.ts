@@ -1,21 +1,25 @@
 // Warm-up transports and the hand-over ramp, against the source: the 'socket' warm-up sends real HTTP to a server
-// that is not listening (its connections come from a private unix socket), leaves no connection open and no file
-// behind; the in-process one uses no socket; the options and environment are checked at the edge; the ramp lets
-// 1, 2, 4 ... connections go, one doubling per step.
+// that is not listening (its connections come from a private loopback TCP listener, or a private unix socket for a
+// unix held socket), hands the server no connection but its own client's, sends the request's own headers in turns
+// of common header sets, leaves no connection open and no file behind; the in-process one uses no socket; the
+// options and environment are checked at the edge; the ramp lets 1, 2, 4 ... connections go, one doubling per step.
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, expect, it, vi } from 'vitest';
-import { validateWarmup, warmUp, warmupFromEnv } from '../../src/warmup.js';
+import { validateWarmup, warmUp, warmupFromEnv, WARMUP_HEADER_SETS } from '../../src/warmup.js';
+import { openWarmupSocket } from '../../src/warmup-socket.js';
 import { HandoverRamp, HANDOVER_RAMP_STEP_MS, rampStepFromEnv } from '../../src/handover-ramp.js';
 
 afterEach(() => { vi.useRealTimers(); });
 
 function countingServer() {
-  const seen = { requests: 0, marked: 0, unix: 0, tcp: 0, noSocket: 0, bodies: [] as string[] };
+  const seen = { requests: 0, marked: 0, unix: 0, tcp: 0, noSocket: 0, bodies: [] as string[], headerNames: new Set<string>(), custom: 0 };
   const server = http.createServer((req, res) => {
     seen.requests++;
+    seen.headerNames.add(req.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase()).join(','));
+    if (req.headers['x-custom'] === 'kept') seen.custom++;
     if (req.headers['x-holdfast-warmup'] === '1') seen.marked++;
     if (!(req.socket instanceof net.Socket)) seen.noSocket++;
     else if (req.socket.remotePort === undefined) seen.unix++;
@@ -34,17 +38,54 @@ function countingServer() {
 
 const warmupDirs = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('holdfast-warmup-'));
 
-it("'socket' (the default): real HTTP over a private unix socket to a server that never listens; nothing left open", async () => {
+it("'socket' (the default): real HTTP over a private loopback TCP listener to a server that never listens; nothing left open", async () => {
   const { server, seen, open } = countingServer();
-  const dirsBefore = warmupDirs();
   const report = await warmUp(server, { requests: [{ url: '/' }, { method: 'POST', url: '/echo', body: { a: 1 } }], count: 30 }, 'http');
   expect(report).toMatchObject({ requests: 60, failed: 0, via: 'socket' });
-  expect(seen).toMatchObject({ requests: 60, marked: 60, unix: 60, tcp: 0, noSocket: 0 });
+  expect(seen).toMatchObject({ requests: 60, marked: 60, unix: 0, tcp: 60, noSocket: 0 });
   expect(seen.bodies).toHaveLength(30);
   expect(seen.bodies[0]).toBe('{"a":1}');
   expect(server.listening).toBe(false);
   expect(open.size).toBe(0);
+});
+
+it("'socket' for a unix held socket: the private listener is a unix socket in a directory removed afterwards", async () => {
+  const { server, seen, open } = countingServer();
+  const dirsBefore = warmupDirs();
+  const report = await warmUp(server, { requests: [{ url: '/' }], count: 20 }, 'http', 'unix');
+  expect(report).toMatchObject({ requests: 20, failed: 0, via: 'socket' });
+  expect(seen).toMatchObject({ requests: 20, marked: 20, unix: 20, tcp: 0 });
+  expect(open.size).toBe(0);
   expect(warmupDirs()).toEqual(dirsBefore);
+});
+
+it("the private TCP listener hands the server only its own client's connections: another one is closed unanswered", async () => {
+  const { server, seen } = countingServer();
+  const transport = await openWarmupSocket(server, 2, 'tcp');
+  const [host, port] = transport.address.split(':');
+  const stranger = net.connect(Number(port), host);
+  let strangerGot = '';
+  stranger.on('data', (d) => { strangerGot += d; });
+  stranger.on('error', () => {});
+  const strangerClosed = new Promise((resolve) => stranger.once('close', resolve));
+  await new Promise((resolve) => stranger.once('connect', resolve));
+  stranger.write('GET /stranger HTTP/1.1\r\nhost: x\r\nx-holdfast-warmup: 1\r\n\r\n');
+  expect(await transport.send({ url: '/' }, { 'x-holdfast-warmup': '1' }, 2000)).toBe(200);
+  await transport.close();
+  await strangerClosed;
+  expect(strangerGot).toBe('');
+  expect(seen.requests).toBe(1);
+});
+
+it('warm-up requests take the common header sets in turn, with the request\'s own headers and the marker', async () => {
+  const { server, seen } = countingServer();
+  const n = WARMUP_HEADER_SETS.length * 2;
+  await warmUp(server, { requests: [{ url: '/', headers: { 'x-custom': 'kept' } }], count: n }, 'http');
+  expect(seen.custom).toBe(n);
+  // Five shapes or more: code that saw them is optimised for any shape, a real client's included.
+  expect(WARMUP_HEADER_SETS.length).toBeGreaterThanOrEqual(5);
+  expect(seen.headerNames.size).toBeGreaterThanOrEqual(WARMUP_HEADER_SETS.length);
+  for (const names of seen.headerNames) expect(names).toMatch(/x-custom.*x-holdfast-warmup/);
 });
 
 it("'in-process': the handlers run without a socket; failures are counted", async () => {
