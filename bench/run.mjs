@@ -88,7 +88,10 @@ const cfg = {
   soakReloadsPm2: Q ? 0 : Math.min(50, Number(opt.reloads ?? 50)), // its daemon's fd growth (about one per reload) shows in 50
   connections: 50,
   cliRuns: Q ? 2 : 10, // alternating rounds of node -e 0, status, status --json, reload
-  warmupCount: Q ? 50 : 300, // the p99 and serving sections' second holder: --warmup / --warmup-count N
+  // The p99 and serving sections' second holder: --warmup / --warmup-count N. 3000: V8 optimises the request path's
+  // functions after some thousand runs; 300 warm up the paths (cold phase ~5x steady p99), 3000 leave it ~1.7x, for
+  // ~1 s more start-up (docs/measurements.md, "Warm-up count").
+  warmupCount: Q ? 50 : 3000,
   p99Reloads: Q ? 1 : 3, // per run, per system (holdfast --warmup, PM2); undici and autocannon side by side
   p99WarmMs: Q ? 300 : 1500, // load before the steady window, not counted
   p99SteadyMs: Q ? 300 : 2000,
