@@ -60,13 +60,13 @@ function listenerLike(server: http.Server, onSocket: (socket: net.Socket) => voi
 }
 
 /**
- * The peer's port of an accepted TCP socket, read from its handle: `socket.remotePort` would cache `_peername` on
- * the socket, a property accepted sockets do not have until asked, and so a shape of its own.
+ * The peer's `address:port` of an accepted TCP socket, read from its handle: `socket.remotePort` would cache
+ * `_peername` on the socket, a property accepted sockets do not have until asked, and so a shape of its own.
  */
-function peerPort(socket: net.Socket): number | undefined {
-  const handle = (socket as unknown as { _handle?: { getpeername?(out: { port?: number }): number } | null })._handle;
-  const out: { port?: number } = {};
-  return handle?.getpeername && handle.getpeername(out) === 0 ? out.port : undefined;
+function peerKey(socket: net.Socket): string | undefined {
+  const handle = (socket as unknown as { _handle?: { getpeername?(out: { address?: string; port?: number }): number } | null })._handle;
+  const out: { address?: string; port?: number } = {};
+  return handle?.getpeername && handle.getpeername(out) === 0 && out.port !== undefined ? `${out.address}:${out.port}` : undefined;
 }
 
 /** Hand `socket` to `server` as accepted by it (node's accept does the same three things). */
@@ -86,10 +86,11 @@ function handToServer(server: http.Server, socket: net.Socket): void {
 export async function openWarmupSocket(server: http.Server, connections: number, kind: WarmupSocketKind = 'unix'): Promise<WarmupTransport> {
   const accepted = new Set<net.Socket>();
   const strangers = new Set<net.Socket>();
-  // tcp: accepted sockets wait here (by peer port) until the client's own socket of that port is known, and the
-  // client's ports wait in `ours` until the accepted end shows up; whichever comes second hands the socket over.
-  const waiting = new Map<number, net.Socket>();
-  const ours = new Set<number>();
+  // tcp: accepted sockets wait here (by peer address and port) until the client's own socket of that address and port
+  // is known, and the client's wait in `ours` until the accepted end shows up; whichever comes second hands the
+  // socket over. The address matters: another process can connect from 127.0.0.2 with the port of one of ours.
+  const waiting = new Map<string, net.Socket>();
+  const ours = new Set<string>();
   const admit = (socket: net.Socket): void => {
     accepted.add(socket);
     socket.once('close', () => accepted.delete(socket));
@@ -97,12 +98,12 @@ export async function openWarmupSocket(server: http.Server, connections: number,
   };
   const listener = listenerLike(server, (socket) => {
     if (kind === 'unix') { admit(socket); return; }
-    const port = peerPort(socket);
-    if (port !== undefined && ours.delete(port)) { admit(socket); return; }
-    if (port === undefined) { socket.destroy(); return; }
-    waiting.set(port, socket);
+    const key = peerKey(socket);
+    if (key !== undefined && ours.delete(key)) { admit(socket); return; }
+    if (key === undefined) { socket.destroy(); return; }
+    waiting.set(key, socket);
     strangers.add(socket);
-    socket.once('close', () => { strangers.delete(socket); if (waiting.get(port) === socket) waiting.delete(port); });
+    socket.once('close', () => { strangers.delete(socket); if (waiting.get(key) === socket) waiting.delete(key); });
   });
   const dir = kind === 'unix' ? mkdtempSync(join(tmpdir(), 'holdfast-warmup-')) : undefined;
   const path = dir ? join(dir, 'http.sock') : undefined;
@@ -124,7 +125,7 @@ export async function openWarmupSocket(server: http.Server, connections: number,
     agent.createConnection = ((opts: net.NetConnectOpts, cb?: unknown) => {
       const client = create(opts, cb);
       client.once('connect', () => {
-        const local = client.localPort!;
+        const local = `${client.localAddress}:${client.localPort}`;
         const socket = waiting.get(local);
         if (!socket) { ours.add(local); return; }
         waiting.delete(local);
