@@ -137,14 +137,21 @@ async function injector(server: http.Server | https.Server): Promise<WarmupTrans
   return { send, close: async () => {}, address: 'in-process' };
 }
 
-/** The transport `opts.via` asks for; 'socket' needs a plain HTTP server and falls back to in-process. */
+/**
+ * The transport `opts.via` asks for. 'socket' needs a plain HTTP server; a TCP listener that cannot be opened (no
+ * IPv4 loopback) falls back to a unix one, and a socket that cannot be opened at all to in-process.
+ */
 async function transportFor(server: http.Server | https.Server, opts: WarmupOptions, kind: WarmupSocketKind): Promise<{ transport: WarmupTransport; via: WarmupVia; connections: number }> {
   if ((opts.via ?? 'socket') === 'socket' && server instanceof http.Server) {
-    try {
-      return { transport: await openWarmupSocket(server, WARMUP_CONNECTIONS, kind), via: 'socket', connections: WARMUP_CONNECTIONS };
-    } catch (err) {
-      warn('WARN_HOLDFAST_WARMUP_FAILED', `warm-up over a private socket unavailable (${(err as Error).message}); running it in-process`);
+    const failures: string[] = [];
+    for (const k of kind === 'tcp' ? ['tcp', 'unix'] as const : ['unix'] as const) {
+      try {
+        return { transport: await openWarmupSocket(server, WARMUP_CONNECTIONS, k), via: 'socket', connections: WARMUP_CONNECTIONS };
+      } catch (err) {
+        failures.push(`${k}: ${(err as Error).message}`);
+      }
     }
+    warn('WARN_HOLDFAST_WARMUP_FAILED', `warm-up over a private socket unavailable (${failures.join('; ')}); running it in-process`);
   }
   return { transport: await injector(server), via: 'in-process', connections: 1 };
 }
