@@ -47,6 +47,9 @@ function bodyOf(r: WarmupRequest): { data?: Buffer; type?: string } {
   return { data: Buffer.from(JSON.stringify(r.body)), type: 'application/json' };
 }
 
+/** The loopback address of the TCP private listener and of its client's connections. */
+const WARMUP_TCP_HOST = '127.0.0.1';
+
 interface ServerInternals { _connections: number; allowHalfOpen?: boolean; noDelay?: boolean; keepAlive?: boolean; keepAliveInitialDelay?: number; highWaterMark?: number }
 
 /** A net.Server whose accepted sockets are built with `server`'s own accept options (same object shapes). */
@@ -100,7 +103,8 @@ export async function openWarmupSocket(server: http.Server, connections: number,
     if (kind === 'unix') { admit(socket); return; }
     const key = peerKey(socket);
     if (key !== undefined && ours.delete(key)) { admit(socket); return; }
-    if (key === undefined) { socket.destroy(); return; }
+    // The client connects from 127.0.0.1: a peer anywhere else (127.0.0.2, ...) is never ours.
+    if (key === undefined || !key.startsWith(`${WARMUP_TCP_HOST}:`)) { socket.destroy(); return; }
     waiting.set(key, socket);
     strangers.add(socket);
     socket.once('close', () => { strangers.delete(socket); if (waiting.get(key) === socket) waiting.delete(key); });
@@ -112,7 +116,7 @@ export async function openWarmupSocket(server: http.Server, connections: number,
       listener.once('error', reject);
       const done = (): void => { listener.off('error', reject); resolve(); };
       if (path) listener.listen(path, done);
-      else listener.listen(0, '127.0.0.1', done);
+      else listener.listen(0, WARMUP_TCP_HOST, done);
     });
   } catch (err) {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -139,7 +143,7 @@ export async function openWarmupSocket(server: http.Server, connections: number,
   const send: WarmupSend = (r, headers, timeoutMs) => new Promise((resolve, reject) => {
     const { data, type } = bodyOf(r);
     const req = http.request({
-      ...(path ? { socketPath: path } : { host: '127.0.0.1', port }), agent, method: r.method ?? 'GET', path: r.url,
+      ...(path ? { socketPath: path } : { host: WARMUP_TCP_HOST, localAddress: WARMUP_TCP_HOST, port }), agent, method: r.method ?? 'GET', path: r.url,
       headers: { host: 'localhost', ...(type ? { 'content-type': type } : {}), ...(data ? { 'content-length': String(data.length) } : {}), ...headers },
     }, (res) => {
       res.resume();
@@ -160,5 +164,5 @@ export async function openWarmupSocket(server: http.Server, connections: number,
     await Promise.all([...accepted].map((socket) => new Promise((resolve) => { socket.once('close', resolve); socket.destroy(); })));
     if (dir) rmSync(dir, { recursive: true, force: true });
   };
-  return { send, close, address: path ?? `127.0.0.1:${port}` };
+  return { send, close, address: path ?? `${WARMUP_TCP_HOST}:${port}` };
 }

@@ -77,6 +77,25 @@ it("the private TCP listener hands the server only its own client's connections:
   expect(seen.requests).toBe(1);
 });
 
+it('a connection to the private TCP listener from another loopback address is closed at once, unanswered', async () => {
+  const { server, seen } = countingServer();
+  const transport = await openWarmupSocket(server, 1, 'tcp');
+  const [host, port] = transport.address.split(':');
+  expect(await transport.send({ url: '/' }, {}, 2000)).toBe(200);
+  // Another process can bind any loopback address, and so also a port one of the warm-up client's connections has.
+  const stranger = net.connect({ port: Number(port), host, localAddress: '127.0.0.2' });
+  stranger.on('error', () => {});
+  let got = '';
+  stranger.on('data', (d) => { got += d; });
+  await new Promise((resolve) => stranger.once('connect', resolve));
+  stranger.write('GET /stranger HTTP/1.1\r\nhost: x\r\n\r\n');
+  // Closed by the listener while the warm-up is still open.
+  await new Promise((resolve) => stranger.once('close', resolve));
+  expect(got).toBe('');
+  expect(seen.requests).toBe(1);
+  await transport.close();
+});
+
 it('warm-up requests take the common header sets in turn, with the request\'s own headers and the marker', async () => {
   const { server, seen } = countingServer();
   const n = WARMUP_HEADER_SETS.length * 2;
