@@ -67,3 +67,21 @@ it('--warmup through the register hook: an unmodified app.listen(PORT) warms up 
   expect(seen).toMatchObject({ warmups: 40, warmupsOnSocket: 40, warmupsOverTcp: 40, warmupsWhileListening: 0, warmupConnectionsOpen: 0, real: 1 });
   expect(seen.warmupLocalPorts).not.toContain(port);
 }, 60_000);
+
+it('a bad HOLDFAST_WARMUP_COUNT under the register hook: no READY=1, the cause on stderr, even when the app swallows the listen error (no abort)', async () => {
+  const port = 20_000 + Math.floor(Math.random() * 30_000);
+  holder = new HolderProcess(['-l', `http=tcp://127.0.0.1:${port}`, '--warmup', '/', '--max-restarts', '1', '--', process.execPath, fixture('express-ignores-listen-error.mjs')],
+    { env: { PORT: String(port), HOLDFAST_WARMUP_COUNT: 'abc' } });
+  await holder.exited;
+  expect(holder.output).toMatch(/the held socket "http" could not be attached: HOLDFAST_WARMUP_COUNT is "abc"; expected a whole number >= 1/);
+  expect(holder.output).toMatch(/exited with code 0 before READY=1/);
+  expect(holder.output).not.toMatch(/SIGABRT|Napi::Error|sent READY=1/);
+}, 60_000);
+
+it('a warm-up still running at --ready-timeout is reported as such, not as an app that never listened', async () => {
+  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--ready-timeout', '2s', '--max-restarts', '1', '--', process.execPath, fixture('warmup-app.mjs')],
+    { env: { HOLDFAST_WARMUP: '/hang', HOLDFAST_WARMUP_COUNT: '1' } });
+  await holder.exited;
+  expect(holder.output).toMatch(/did not send READY=1 within 2000 ms: its warm-up was still running when the deadline came \(its STATUS=: warming up \\"http\\": 1 requests over a private socket/);
+  expect(holder.output).not.toMatch(/never called listen\(\)/);
+}, 60_000);

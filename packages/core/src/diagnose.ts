@@ -1,5 +1,6 @@
 import { HoldfastError, type HoldfastErrorCode } from './errors.js';
 import type { ExitInfo } from './worker.js';
+import { WARMUP_RUNNING_STATUS } from '@holdfast/native/protocol';
 
 /** The common reasons a new generation does not get ready, as `diagnosis.cause` names them. */
 export type FailureCause =
@@ -40,6 +41,8 @@ export interface FailureFacts {
   serving?: boolean;
   /** The register hook was preloaded (a Node command, preload on), and whether --wait-ready was given; null: no hook. */
   hook?: { waitReady: boolean } | null;
+  /** The worker's last STATUS= (sd_notify(3)), if it sent one. */
+  status?: string | null;
 }
 
 // Node: `listen EADDRINUSE: address already in use 127.0.0.1:8080`, `... :::8080`, cluster: `bind EADDRINUSE null:8080`.
@@ -131,6 +134,14 @@ export function diagnose(f: FailureFacts): Diagnosis {
       cause: 'syntax-error', stderr,
       summary: `a syntax error${where ? ` in ${where}` : ''}: ${what}`,
       hint: `Fix the file; \`node --check ${where ? where.replace(/^file:\/\//, '').replace(/:\d+$/, '') : 'FILE'}\` finds it before a deploy.${keepsServing(f)}`,
+    };
+  }
+  if (f.phase === 'ready-timeout' && f.status?.startsWith(WARMUP_RUNNING_STATUS)) {
+    // The adapter says so before its warm-up (warmup.ts) and replaces that STATUS= when the warm-up is over.
+    return {
+      cause: 'never-ready', stderr, listening: f.listening ?? undefined,
+      summary: `its warm-up was still running when the deadline came (its STATUS=: ${f.status})`,
+      hint: 'READY=1 comes after the warm-up: raise --ready-timeout, or lower --warmup-count (each generation runs it). A warm-up request that does not answer within 5 s ends the warm-up; one that answers slowly does not.',
     };
   }
   if (f.phase === 'ready-timeout') {

@@ -38,6 +38,7 @@ export function failureReporter(sockets: HeldSocket[], output: WorkerOutput, ser
       outputMode: output.opts.mode,
       serving: serving(),
       hook: w.hook,
+      status: w.statusText,
     };
     return new WorkerFailureError(err.code, err.message, diagnose(facts), { cause: err });
   };

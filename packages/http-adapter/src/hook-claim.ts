@@ -32,7 +32,7 @@ interface State {
   /** process.send('ready') was called (wait-ready mode). */
   readySignalled: boolean;
   claims: number;
-  attaching: Promise<unknown>[];
+  attaching: Promise<boolean>[];
 }
 
 let state: State | undefined;
@@ -69,16 +69,22 @@ function complete(s: State): boolean {
   return s.held.every((h) => h.claimed);
 }
 
-function startAttach(s: State, target: Target, h: HeldSocket, listenNow = false): Promise<unknown> {
+function startAttach(s: State, target: Target, h: HeldSocket, listenNow = false): Promise<boolean> {
   const backlog = s.settings.backlogs[h.fd - 3];
   const p = attach(target as net.Server, {
     name: h.name,
     ...(backlog === undefined ? {} : { backlog }),
     ...(s.settings.drainTimeoutMs === undefined ? {} : { drainTimeout: s.settings.drainTimeoutMs }),
     exitOnDrain: false,
-  }, false, listenNow).catch((error: unknown) => {
-    // Node's own listen errors were emitted on the target already; ours were not.
-    if (error instanceof HoldfastAdapterError) target.emit('error', error);
+  }, false, listenNow).then(() => true, (error: unknown) => {
+    // Node's own listen errors were emitted on the target already; ours were not. Said on stderr too: an app whose
+    // listen callback is also its 'error' listener (Express 5's app.listen) swallows it, and the holder's failure
+    // report shows the worker's last stderr lines.
+    if (error instanceof HoldfastAdapterError) {
+      process.stderr.write(`holdfast: the held socket "${h.name}" could not be attached: ${error.message}\n`);
+      target.emit('error', error);
+    }
+    return false;
   });
   s.attaching.push(p);
   return p;
@@ -109,8 +115,9 @@ function attachAll(s: State): void {
   for (const [server, h] of s.announced) attachAnnounced(s, server, h);
   s.announced.clear();
   const pending = s.attaching.splice(0);
-  void Promise.all(pending).then(() => {
-    if (!s.settings.waitReady && !isDraining() && s.held.every((h) => h.claimed)) ready();
+  // READY=1 only if every held socket was attached: a generation that failed to take one is not ready.
+  void Promise.all(pending).then((attached) => {
+    if (attached.every(Boolean) && !s.settings.waitReady && !isDraining() && s.held.every((h) => h.claimed)) ready();
   });
 }
 

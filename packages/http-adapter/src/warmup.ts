@@ -11,7 +11,7 @@
  */
 import * as http from 'node:http';
 import type * as https from 'node:https';
-import { HOLDFAST_ENV, WARMUP_DEFAULT_COUNT, WARMUP_HEADER } from '@holdfast/native/protocol';
+import { HOLDFAST_ENV, WARMUP_DEFAULT_COUNT, WARMUP_HEADER, WARMUP_RUNNING_STATUS } from '@holdfast/native/protocol';
 import { HoldfastAdapterError, warn } from './errors.js';
 import { notifyQuietly } from './notify.js';
 import { openWarmupSocket, type WarmupSend, type WarmupSocketKind, type WarmupTransport } from './warmup-socket.js';
@@ -68,6 +68,8 @@ export interface WarmupReport {
   requests: number;
   /** Answers with status >= 500, thrown handlers and timeouts. */
   failed: number;
+  /** Answers with status 400-499 (not failures; when every answer is one, a warning says the warm-up ran no handler). */
+  clientErrors: number;
   ms: number;
   /** The transport used. */
   via: WarmupVia;
@@ -171,9 +173,12 @@ export async function warmUp(server: http.Server | https.Server, opts: WarmupOpt
   shapeAsListening(server as http.Server);
   const { transport, via, connections } = await transportFor(server, opts, kind);
   const total = count * opts.requests.length;
+  notifyQuietly(`STATUS=${WARMUP_RUNNING_STATUS} "${label}": ${total} requests ${via === 'socket' ? 'over a private socket' : 'in-process'}, started ${new Date().toISOString()}`);
   let next = 0;
   let requests = 0;
   let failed = 0;
+  let clientErrors = 0;
+  let firstClientError: string | undefined;
   let stop = false;
   let first: string | undefined;
   const loop = async (): Promise<void> => {
@@ -185,6 +190,7 @@ export async function warmUp(server: http.Server | https.Server, opts: WarmupOpt
         const headers = { ...WARMUP_HEADER_SETS[i % WARMUP_HEADER_SETS.length], ...r.headers, [WARMUP_HEADER]: '1' };
         const status = await transport.send(r, headers, WARMUP_REQUEST_TIMEOUT_MS);
         if (status >= 500) { failed++; first ??= `${r.method ?? 'GET'} ${r.url} answered ${status}`; }
+        else if (status >= 400) { clientErrors++; firstClientError ??= `${r.method ?? 'GET'} ${r.url} answered ${status}`; }
       } catch (err) {
         failed++;
         first ??= `${r.method ?? 'GET'} ${r.url}: ${(err as Error).message}`;
@@ -199,6 +205,8 @@ export async function warmUp(server: http.Server | https.Server, opts: WarmupOpt
   }
   const ms = Math.round(performance.now() - t0);
   if (failed > 0) warn('WARN_HOLDFAST_WARMUP_FAILED', `warm-up of "${label}": ${failed} of ${requests} requests failed (first: ${first})`);
+  // Not failures (a 404 or 400 may be what a route answers), but a warm-up that only ever got them ran no handler.
+  else if (clientErrors === requests && requests > 0) warn('WARN_HOLDFAST_WARMUP_FAILED', `warm-up of "${label}": every one of its ${requests} requests answered 4xx (first: ${firstClientError}), so it warmed no route's handler`);
   notifyQuietly(`STATUS=warm-up of "${label}": ${requests} requests ${via === 'socket' ? 'over a private socket' : 'in-process'} in ${ms} ms${failed ? `, ${failed} failed` : ''}`);
-  return { requests, failed, ms, via };
+  return { requests, failed, clientErrors, ms, via };
 }

@@ -189,21 +189,48 @@ class NotifyPoller : public Napi::ObjectWrap<NotifyPoller> {
         for (int fd : fds) close(fd);
         continue;
       }
-      Napi::HandleScope scope(env);
+      if (!Deliver(env, cred, haveCred, data, static_cast<size_t>(r), fds)) return;
+    }
+  }
+
+  // Calls the JS callback with one datagram. A JS exception (the callback's, or one raised while the microtasks and
+  // nextTicks ran on its return) goes to process 'uncaughtException', as Node's own handles do. When JS cannot run
+  // any more (the process is exiting: Node runs the loop once more while it tears the environment down, and a
+  // datagram that arrived meanwhile is polled then), the datagram is dropped and its fds closed. No C++ exception
+  // may leave a libuv callback: that aborts the process (SIGABRT, "terminate called ... Napi::Error").
+  // Returns false when the callback did not return normally: the rest of the queue waits for the next event.
+  bool Deliver(Napi::Env env, const struct ucred& cred, bool haveCred, const uint8_t* data, size_t size, const std::vector<int>& fds) {
+    napi_handle_scope scope = nullptr;
+    if (napi_open_handle_scope(env, &scope) != napi_ok) {
+      for (int fd : fds) close(fd);
+      return false;
+    }
+    bool delivered = false;
+    bool called = false;
+    try {
       Napi::Array jsFds = Napi::Array::New(env, fds.size());
       for (size_t i = 0; i < fds.size(); i++) jsFds.Set(static_cast<uint32_t>(i), fds[i]);
-      std::vector<napi_value> args = {
+      napi_value args[] = {
           Napi::Number::New(env, haveCred ? cred.pid : 0), Napi::Number::New(env, haveCred ? cred.uid : 0),
-          Napi::Number::New(env, haveCred ? cred.gid : 0),
-          Napi::Buffer<uint8_t>::Copy(env, data, static_cast<size_t>(r)), jsFds};
-      try {
-        // MakeCallback: async hooks context, then the microtask queue and nextTicks run on return.
-        cb_.Value().MakeCallback(env.Global(), args, ctx_);
-      } catch (const Napi::Error& e) {
-        // No JS frame below us: route the exception to process 'uncaughtException', as Node's own handles do.
-        napi_fatal_exception(env, e.Value());
+          Napi::Number::New(env, haveCred ? cred.gid : 0), Napi::Buffer<uint8_t>::Copy(env, data, size), jsFds};
+      napi_value result = nullptr;
+      called = true;
+      // napi_make_callback: async hooks context, then the microtask queue and nextTicks run on return.
+      delivered = napi_make_callback(env, ctx_, env.Global(), cb_.Value(), 5, args, &result) == napi_ok;
+    } catch (const Napi::Error&) {
+      // Building the arguments failed: nothing reached JS.
+    }
+    if (!delivered) {
+      bool pending = false;
+      napi_value err = nullptr;
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending && napi_get_and_clear_last_exception(env, &err) == napi_ok && err) {
+        napi_fatal_exception(env, err);
+      } else if (!called) {
+        for (int fd : fds) close(fd);
       }
     }
+    napi_close_handle_scope(env, scope);
+    return delivered;
   }
 
   Napi::Env env_ = Napi::Env(nullptr);

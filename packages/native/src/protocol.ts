@@ -93,6 +93,12 @@ export const HOLDFAST_ENV = {
 /** Header every warm-up request carries (value '1'), so an app's metrics and logs can leave them out. */
 export const WARMUP_HEADER = 'x-holdfast-warmup';
 
+/**
+ * How a worker's STATUS= (sd_notify(3)) begins while its warm-up runs, before READY=1: the holder's diagnosis of a
+ * --ready-timeout says the warm-up was still running rather than that the app never listened.
+ */
+export const WARMUP_RUNNING_STATUS = 'warming up';
+
 /** Warm-up runs of each request when HOLDFAST_WARMUP is set without HOLDFAST_WARMUP_COUNT. */
 export const WARMUP_DEFAULT_COUNT = 200;
 

@@ -114,6 +114,22 @@ it("'in-process': the handlers run without a socket; failures are counted", asyn
   expect(seen).toMatchObject({ requests: 10, marked: 10, unix: 0, tcp: 0, noSocket: 10 });
 });
 
+it('a warm-up whose every answer is 4xx says it warmed no handler', async () => {
+  const { server } = countingServer();
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => { warnings.push(w.message); };
+  process.on('warning', onWarning);
+  try {
+    const missing = http.createServer((_req, res) => { res.statusCode = 404; res.end(); });
+    expect(await warmUp(missing, { requests: [{ url: '/helth' }], count: 3 }, 'http')).toMatchObject({ requests: 3, failed: 0, clientErrors: 3 });
+    expect(await warmUp(server, { requests: [{ url: '/' }], count: 3 }, 'http')).toMatchObject({ requests: 3, failed: 0, clientErrors: 0 });
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  expect(warnings.filter((m) => /answered 4xx/.test(m))).toEqual([expect.stringMatching(/every one of its 3 requests answered 4xx \(first: GET \/helth answered 404\), so it warmed no route's handler/)]);
+});
+
 it("'socket' counts 5xx answers as failed too", async () => {
   const { server } = countingServer();
   expect(await warmUp(server, { requests: [{ url: '/fail' }], count: 4 }, 'http')).toMatchObject({ requests: 4, failed: 4, via: 'socket' });
