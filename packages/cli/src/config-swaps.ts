@@ -62,14 +62,20 @@ export function validateSwapsKey(key: keyof typeof SWAPS_KEYS, value: unknown, o
 
 /**
  * Merge flags over the config file's values.
- * @throws HoldfastError ERR_HOLDFAST_INVALID_OPTION naming the flag, the value and what is expected.
+ * @throws HoldfastError ERR_HOLDFAST_INVALID_OPTION naming the flag, the value and what is expected; also for a
+ *   warm-up count without warm-up requests, which would do nothing.
  */
 export function resolveSwaps(flags: SwapsFlags, f: Partial<SwapsConfig>): SwapsConfig {
-  return {
+  const out = {
     standby: flags.standby !== undefined ? count(flags.standby, '--standby', 0, 64, SWAPS_KEYS.standby) : f.standby,
     warmup: flags.warmup !== undefined ? warmupList(flags.warmup, '--warmup') : f.warmup,
     warmupCount: flags.warmupCount !== undefined ? count(flags.warmupCount, '--warmup-count', 1, 100_000, SWAPS_KEYS.warmupCount) : f.warmupCount,
   };
+  if (out.warmupCount !== undefined && !out.warmup) {
+    const where = flags.warmupCount !== undefined ? '--warmup-count' : 'the config file\'s "warmupCount"';
+    throw new HoldfastError('ERR_HOLDFAST_INVALID_OPTION', `${where} is ${out.warmupCount} but no warm-up requests are given, so it would do nothing; add --warmup PATH[,METHOD PATH]... (or "warmup" in the config file), or drop it`);
+  }
+  return out;
 }
 
 /** The workers' environment for the warm-up settings (merged under the config file's `env`). */

@@ -14,6 +14,9 @@ describe('config-swaps', () => {
     expect(() => resolveSwaps({ standby: '65' }, {})).toThrow(/--standby must be a whole number of warm standby workers, 0 to 64; got "65"/);
     expect(() => resolveSwaps({ warmup: 'health' }, {})).toThrow(/--warmup must be warm-up requests like/);
     expect(() => resolveSwaps({ warmupCount: '0' }, {})).toThrow(/--warmup-count must be/);
+    // A count with no requests would do nothing: said, not ignored.
+    expect(() => resolveSwaps({ warmupCount: '5' }, {})).toThrow(/--warmup-count is 5 but no warm-up requests are given, so it would do nothing; add --warmup/);
+    expect(() => resolveSwaps({}, { warmupCount: 5 })).toThrow(/the config file's "warmupCount" is 5 but no warm-up requests/);
     const out = {};
     expect(() => validateSwapsKey('standby', -1, out, (e) => new Error(`standby: ${e}`))).toThrow(/standby: a whole number/);
     validateSwapsKey('warmup', 'POST /x', out, (e) => new Error(e));
