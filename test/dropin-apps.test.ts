@@ -141,4 +141,12 @@ describe('a listen on a port holdfast does not hold', () => {
     expect(holder.output).toContain(`listen on port ${adminPort} (tcp): holdfast holds no socket for it`);
     expect(holder.output).toContain(`add -l NAME=tcp://0.0.0.0:${adminPort}`);
   });
+
+  it('the only held socket taken by a listen on another port: the warning for the next listen says which port took it', async () => {
+    const [heldPort, port, adminPort] = [await freePort(), await freePort(), await freePort()];
+    holder = new HolderProcess(['-l', `http=tcp://127.0.0.1:${heldPort}`, '--', process.execPath, dropin('two-ports.mjs')],
+      { env: { PORT: String(port), ADMIN_PORT: String(adminPort) } });
+    await holder.waitReady(1, 30_000);
+    expect(holder.output).toContain(`listen on port ${adminPort} (tcp): holdfast holds no socket for it (held: http=tcp://127.0.0.1:${heldPort}, taken by the app's listen on port ${port})`);
+  });
 });

@@ -17,6 +17,8 @@ export interface HeldSocket {
   info: FdInfo;
   /** Set once a server or socket of this process took it. */
   claimed: boolean;
+  /** The port the app's listen()/bind() asked for when that differs from the held socket's (the only-socket rule). */
+  claimedFromPort?: number;
 }
 
 /** How this process relates to LISTEN_PID. */

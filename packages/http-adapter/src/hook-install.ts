@@ -34,7 +34,9 @@ export function unheldError(want: Wanted, held: HeldSocket[]): HoldfastAdapterEr
 
 function warnUnheld(want: Wanted, held: HeldSocket[]): void {
   if (want.transport === 'unix' || want.port === 0) return;
-  const list = held.map((h) => `${h.name}=${heldAddress(h)}`).join(', ');
+  // A held socket an earlier listen() on another port took (with one held socket of a transport, the first listen
+  // on any port takes it): say which, or the app's two servers look swapped without a word.
+  const list = held.map((h) => `${h.name}=${heldAddress(h)}${h.claimedFromPort !== undefined ? `, taken by the app's listen on port ${h.claimedFromPort}` : ''}`).join('; ');
   warn('WARN_HOLDFAST_UNHELD_PORT', `listen on port ${want.port} (${want.transport}): holdfast holds no socket for it (held: ${list}), so the app binds it itself and it closes on every reload; add -l NAME=${describe(want)}`);
 }
 
@@ -43,7 +45,10 @@ type Decision = { kind: 'claim'; held: HeldSocket } | { kind: 'fail'; error: Err
 function decide(call: Call, held: HeldSocket[], settings: HookSettings): Decision {
   if (!call.want) return { kind: 'pass' };
   const h = matchHeld(held, call.want);
-  if (h && !h.claimed) return { kind: 'claim', held: h };
+  if (h && !h.claimed) {
+    if (call.want.transport !== 'unix' && call.want.port !== h.info.port) h.claimedFromPort = call.want.port;
+    return { kind: 'claim', held: h };
+  }
   if (h) {
     const error = Object.assign(new Error(`listen EADDRINUSE: address already in use ${describe(call.want)} (held socket "${h.name}" is already served by another server of this process)`),
       { code: 'EADDRINUSE', errno: -98, syscall: 'listen', ...(call.want.transport === 'unix' ? { address: call.want.path } : { address: call.want.host ?? '::', port: call.want.port }) });
