@@ -90,7 +90,7 @@ const cfg = {
   cliRuns: Q ? 2 : 10, // alternating rounds of node -e 0, status, status --json, reload
   // The p99 and serving sections' second holder: --warmup / --warmup-count N. 3000: V8 optimises the request path's
   // functions after some thousand runs; 300 warm up the paths (cold phase ~5x steady p99), 3000 leave it ~1.7x, for
-  // ~1 s more start-up (docs/measurements.md, "Warm-up count").
+  // ~1 s more start-up (docs/measurements.md, "What V8 still does after READY=1").
   warmupCount: Q ? 50 : 3000,
   p99Reloads: Q ? 1 : 3, // per run, per system (holdfast --warmup, PM2); undici and autocannon side by side
   p99WarmMs: Q ? 300 : 1500, // load before the steady window, not counted
