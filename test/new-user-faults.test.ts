@@ -69,7 +69,8 @@ describe('new-user faults', () => {
     const r = await runCli(['stop', '--control', h.control]);
     expect(r.code, r.out).toBe(0);
     await h.exited;
-    expect(h.output).toMatch(/"level":"info"[^\n]*generation 1 stopped before READY=1 \(the holder is stopping\)/);
+    expect(h.output).toMatch(/"level":"info"[^\n]*generation 1 stopped before READY=1: the holder is stopping/);
+    expect(h.output).not.toMatch(/stopped before READY=1[^\n]*it ran to its end/);
     expect(h.output).not.toContain('start failed');
   });
 

@@ -18,6 +18,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WarmupRequest } from './warmup.js';
@@ -35,6 +36,35 @@ export interface WarmupTransport {
   address: string;
   /** Close the client's connections, the listener and its directory; resolves once the server saw them close. */
   close(): Promise<void>;
+}
+
+/** Prefix of the unix listener's directory in the temporary directory; the creating process's pid follows. */
+const WARMUP_DIR_PREFIX = 'holdfast-warmup-';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove the unix listeners' directories left by processes that died during their warm-up (SIGKILL, a
+ * --ready-timeout: nothing of theirs could run). A directory is `holdfast-warmup-<pid>-XXXXXX`; it is removed when no
+ * process has that pid. Resolves with the directories removed; never rejects.
+ */
+export async function sweepStaleWarmupDirs(dir = tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  let names: string[] = [];
+  try { names = await readdir(dir); } catch { return removed; }
+  for (const name of names) {
+    const m = new RegExp(`^${WARMUP_DIR_PREFIX}(\\d+)-`).exec(name);
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    try { await rm(join(dir, name), { recursive: true, force: true }); removed.push(name); } catch { /* someone else's, or gone */ }
+  }
+  return removed;
 }
 
 /** The kind of private listener: the held socket's own kind ('tcp' for inet/inet6, 'unix' otherwise). */
@@ -109,7 +139,12 @@ export async function openWarmupSocket(server: http.Server, connections: number,
     strangers.add(socket);
     socket.once('close', () => { strangers.delete(socket); if (waiting.get(key) === socket) waiting.delete(key); });
   });
-  const dir = kind === 'unix' ? mkdtempSync(join(tmpdir(), 'holdfast-warmup-')) : undefined;
+  const dir = kind === 'unix' ? mkdtempSync(join(tmpdir(), `${WARMUP_DIR_PREFIX}${process.pid}-`)) : undefined;
+  // A process that exits during its warm-up (the holder's SIGTERM at a stop) removes its directory on the way out.
+  const removeDir = (): void => { if (dir) rmSync(dir, { recursive: true, force: true }); };
+  if (dir) process.once('exit', removeDir);
+  // Those of processes killed during theirs go meanwhile (asynchronous: the warm-up does not wait for it).
+  if (dir) void sweepStaleWarmupDirs();
   const path = dir ? join(dir, 'http.sock') : undefined;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -119,7 +154,8 @@ export async function openWarmupSocket(server: http.Server, connections: number,
       else listener.listen(0, WARMUP_TCP_HOST, done);
     });
   } catch (err) {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    process.off('exit', removeDir);
+    removeDir();
     throw err;
   }
   const port = path ? undefined : (listener.address() as net.AddressInfo).port;
@@ -162,7 +198,8 @@ export async function openWarmupSocket(server: http.Server, connections: number,
     // The server's ends close on the client's FIN; destroy any straggler, and resolve once every one is closed, so
     // that no warm-up connection is still open (or counted by the drain) when the held fd is attached.
     await Promise.all([...accepted].map((socket) => new Promise((resolve) => { socket.once('close', resolve); socket.destroy(); })));
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    process.off('exit', removeDir);
+    removeDir();
   };
   return { send, close, address: path ?? `${WARMUP_TCP_HOST}:${port}` };
 }

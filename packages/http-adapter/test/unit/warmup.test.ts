@@ -5,11 +5,12 @@
 // options and environment are checked at the edge; the ramp lets 1, 2, 4 ... connections go, one doubling per step.
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterEach, expect, it, vi } from 'vitest';
 import { validateWarmup, warmUp, warmupFromEnv, WARMUP_HEADER_SETS } from '../../src/warmup.js';
-import { openWarmupSocket } from '../../src/warmup-socket.js';
+import { openWarmupSocket, sweepStaleWarmupDirs } from '../../src/warmup-socket.js';
 import { HandoverRamp, HANDOVER_RAMP_STEP_MS, rampStepFromEnv } from '../../src/handover-ramp.js';
 
 afterEach(() => { vi.useRealTimers(); });
@@ -57,6 +58,21 @@ it("'socket' for a unix held socket: the private listener is a unix socket in a 
   expect(seen).toMatchObject({ requests: 20, marked: 20, unix: 20, tcp: 0 });
   expect(open.size).toBe(0);
   expect(warmupDirs()).toEqual(dirsBefore);
+});
+
+it('a unix warm-up directory left by a process killed during its warm-up is removed by a later one; a live process\'s stays', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'holdfast-sweep-test-'));
+  try {
+    // 999999999 is above any pid_max: no process has it. pid 1 is alive.
+    for (const name of ['holdfast-warmup-999999999-abc', `holdfast-warmup-${process.pid}-def`, 'holdfast-warmup-1-ghi', 'unrelated-999999999-x']) {
+      mkdirSync(join(tmp, name));
+      writeFileSync(join(tmp, name, 'http.sock'), '');
+    }
+    expect(await sweepStaleWarmupDirs(tmp)).toEqual(['holdfast-warmup-999999999-abc']);
+    expect(readdirSync(tmp).sort()).toEqual([`holdfast-warmup-${process.pid}-def`, 'holdfast-warmup-1-ghi', 'unrelated-999999999-x'].sort());
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 it("the private TCP listener hands the server only its own client's connections: another one is closed unanswered", async () => {
