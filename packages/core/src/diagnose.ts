@@ -190,10 +190,14 @@ export function diagnose(f: FailureFacts): Diagnosis {
       hint: 'The worker\'s process must keep serving and send READY=1 (serve() of @holdfast/http-adapter does); a wrapper script must exec the server, not start it in the background.',
     };
   }
+  // SIGKILL leaves a process no time to write a word: its stderr cannot say why; the kernel's log can.
+  const killed = f.exit?.signal === 'SIGKILL' && stderr.length === 0;
   return {
     cause: 'exited', stderr,
     summary: `it ${exitText(f.exit)} before it was ready${noLines}`,
-    hint: `Its last stderr lines (with the failure report, and \`holdfast logs\`) say why.${keepsServing(f, ' The generation that was serving keeps serving.')}`,
+    hint: killed
+      ? `SIGKILL came from outside the worker (the kernel's OOM killer, a memory limit, a person or a script) and left it no last words; \`dmesg\` or \`journalctl -k\` shows an OOM kill.${keepsServing(f, ' The generation that was serving keeps serving.')}`
+      : `Its last stderr lines (with the failure report, and \`holdfast logs\`) say why.${keepsServing(f, ' The generation that was serving keeps serving.')}`,
   };
 }
 

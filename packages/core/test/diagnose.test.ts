@@ -43,3 +43,18 @@ it('an ES module ending too early (no source line, no caret): the file and line 
   expect(d.hint).toContain('`node --check /srv/app/server.mjs`');
   expect(d.hint).not.toContain('FILE');
 });
+
+it('killed by SIGKILL before READY=1 with no stderr: the hint points at the kernel log, not at stderr lines that do not exist', () => {
+  const d = diagnose(facts({ exit: { code: null, signal: 'SIGKILL' }, serving: true }));
+  expect(d.hint).toMatch(/SIGKILL came from outside the worker .*`dmesg` or `journalctl -k` shows an OOM kill\. The generation that was serving keeps serving\./);
+  expect(d.hint).not.toMatch(/last stderr lines/);
+  // With lines it wrote before, those still come first.
+  expect(diagnose(facts({ exit: { code: null, signal: 'SIGKILL' }, stderr: ['allocating 8 GiB'] })).hint).toMatch(/Its last stderr lines/);
+});
+
+it('a warm-up still running at --ready-timeout: said so, with the knobs, whatever else the facts say', () => {
+  const d = diagnose(facts({ phase: 'ready-timeout', exit: null, hook: { waitReady: false }, listening: [{ name: 'http', polled: false }], status: 'warming up "http": 3000 requests over a private socket, started 2026-12-02T00:00:00.000Z' }));
+  expect(d.summary).toMatch(/^its warm-up was still running when the deadline came \(its STATUS=: warming up "http": 3000 requests/);
+  expect(d.hint).toMatch(/raise --ready-timeout, or lower --warmup-count/);
+  expect(diagnose(facts({ phase: 'ready-timeout', exit: null, hook: { waitReady: false }, listening: [{ name: 'http', polled: false }], status: 'warm-up of "http": 3000 requests in 900 ms' })).summary).toMatch(/never called listen\(\)/);
+});
