@@ -11,6 +11,7 @@ import { DEFAULT_DRAIN_TIMEOUT } from './drain-types.js';
 import { drainTimeoutFromEnv } from './hook-env.js';
 import { HOLDFAST_ENV, loadNative } from './native.js';
 import { dropOutputOnBrokenPipe } from './broken-output.js';
+import { processExists } from './process-exists.js';
 
 let armed = false;
 
@@ -20,15 +21,6 @@ export function holderPid(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(pid) && pid > 1 ? pid : 0;
 }
 
-/** Whether a process `pid` exists (kill(2) with signal 0; EPERM means it exists). */
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Arm the guard once (at the first import of this module; register() calls it again, which does nothing). The
@@ -40,7 +32,7 @@ function exists(pid: number): boolean {
 export function armHolderGuard(fallbackMs: number = DEFAULT_DRAIN_TIMEOUT): void {
   const holder = holderPid();
   if (armed || holder === 0) return;
-  if (process.ppid !== holder && exists(holder)) return;
+  if (process.ppid !== holder && processExists(holder)) return;
   armed = true;
   loadNative(`${HOLDFAST_ENV.HOLDER_PID}=${holder} (started by a holder)`).armParentDeathGuard(holder, drainTimeoutFromEnv(process.env) ?? fallbackMs);
 }

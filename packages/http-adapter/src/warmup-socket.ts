@@ -22,6 +22,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WarmupRequest } from './warmup.js';
+import { processExists } from './process-exists.js';
 
 /**
  * One request of the warm-up with `headers` (the request's own, already merged by the caller, in wire order): resolves
@@ -41,15 +42,6 @@ export interface WarmupTransport {
 /** Prefix of the unix listener's directory in the temporary directory; the creating process's pid follows. */
 const WARMUP_DIR_PREFIX = 'holdfast-warmup-';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Remove the unix listeners' directories left by processes that died during their warm-up (SIGKILL, a
  * --ready-timeout: nothing of theirs could run). A directory is `holdfast-warmup-<pid>-XXXXXX`; it is removed when no
@@ -61,7 +53,7 @@ export async function sweepStaleWarmupDirs(dir = tmpdir()): Promise<string[]> {
   try { names = await readdir(dir); } catch { return removed; }
   for (const name of names) {
     const m = new RegExp(`^${WARMUP_DIR_PREFIX}(\\d+)-`).exec(name);
-    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    if (!m || Number(m[1]) === process.pid || processExists(Number(m[1]))) continue;
     try { await rm(join(dir, name), { recursive: true, force: true }); removed.push(name); } catch { /* someone else's, or gone */ }
   }
   return removed;
