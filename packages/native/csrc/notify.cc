@@ -206,7 +206,6 @@ class NotifyPoller : public Napi::ObjectWrap<NotifyPoller> {
       return false;
     }
     bool delivered = false;
-    bool called = false;
     try {
       Napi::Array jsFds = Napi::Array::New(env, fds.size());
       for (size_t i = 0; i < fds.size(); i++) jsFds.Set(static_cast<uint32_t>(i), fds[i]);
@@ -214,18 +213,19 @@ class NotifyPoller : public Napi::ObjectWrap<NotifyPoller> {
           Napi::Number::New(env, haveCred ? cred.pid : 0), Napi::Number::New(env, haveCred ? cred.uid : 0),
           Napi::Number::New(env, haveCred ? cred.gid : 0), Napi::Buffer<uint8_t>::Copy(env, data, size), jsFds};
       napi_value result = nullptr;
-      called = true;
       // napi_make_callback: async hooks context, then the microtask queue and nextTicks run on return.
       delivered = napi_make_callback(env, ctx_, env.Global(), cb_.Value(), 5, args, &result) == napi_ok;
     } catch (const Napi::Error&) {
       // Building the arguments failed: nothing reached JS.
     }
     if (!delivered) {
+      // An exception pending: JS ran (and may own the fds). None: JS never ran (arguments could not be built, or the
+      // environment is going away), so the fds are still ours to close.
       bool pending = false;
       napi_value err = nullptr;
       if (napi_is_exception_pending(env, &pending) == napi_ok && pending && napi_get_and_clear_last_exception(env, &err) == napi_ok && err) {
         napi_fatal_exception(env, err);
-      } else if (!called) {
+      } else {
         for (int fd : fds) close(fd);
       }
     }
