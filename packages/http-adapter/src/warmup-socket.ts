@@ -41,6 +41,8 @@ export interface WarmupTransport {
 
 /** Prefix of the unix listener's directory in the temporary directory; the creating process's pid follows. */
 const WARMUP_DIR_PREFIX = 'holdfast-warmup-';
+/** `holdfast-warmup-<pid>-XXXXXX`, the pid captured. */
+const WARMUP_DIR = new RegExp(`^${WARMUP_DIR_PREFIX}(\\d+)-`);
 
 /**
  * Remove the unix listeners' directories left by processes that died during their warm-up (SIGKILL, a
@@ -52,7 +54,7 @@ export async function sweepStaleWarmupDirs(dir = tmpdir()): Promise<string[]> {
   let names: string[] = [];
   try { names = await readdir(dir); } catch { return removed; }
   for (const name of names) {
-    const m = new RegExp(`^${WARMUP_DIR_PREFIX}(\\d+)-`).exec(name);
+    const m = WARMUP_DIR.exec(name);
     if (!m || Number(m[1]) === process.pid || processExists(Number(m[1]))) continue;
     try { await rm(join(dir, name), { recursive: true, force: true }); removed.push(name); } catch { /* someone else's, or gone */ }
   }

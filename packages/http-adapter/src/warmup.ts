@@ -173,7 +173,8 @@ export async function warmUp(server: http.Server | https.Server, opts: WarmupOpt
   shapeAsListening(server as http.Server);
   const { transport, via, connections } = await transportFor(server, opts, kind);
   const total = count * opts.requests.length;
-  notifyQuietly(`STATUS=${WARMUP_RUNNING_STATUS} "${label}": ${total} requests ${via === 'socket' ? 'over a private socket' : 'in-process'}, started ${new Date().toISOString()}`);
+  const how = via === 'socket' ? 'over a private socket' : 'in-process';
+  notifyQuietly(`STATUS=${WARMUP_RUNNING_STATUS} "${label}": ${total} requests ${how}, started ${new Date().toISOString()}`);
   let next = 0;
   let requests = 0;
   let failed = 0;
@@ -207,6 +208,6 @@ export async function warmUp(server: http.Server | https.Server, opts: WarmupOpt
   if (failed > 0) warn('WARN_HOLDFAST_WARMUP_FAILED', `warm-up of "${label}": ${failed} of ${requests} requests failed (first: ${first})`);
   // Not failures (a 404 or 400 may be what a route answers), but a warm-up that only ever got them ran no handler.
   else if (clientErrors === requests && requests > 0) warn('WARN_HOLDFAST_WARMUP_FAILED', `warm-up of "${label}": every one of its ${requests} requests answered 4xx (first: ${firstClientError}), so it warmed no route's handler`);
-  notifyQuietly(`STATUS=warm-up of "${label}": ${requests} requests ${via === 'socket' ? 'over a private socket' : 'in-process'} in ${ms} ms${failed ? `, ${failed} failed` : ''}`);
+  notifyQuietly(`STATUS=warm-up of "${label}": ${requests} requests ${how} in ${ms} ms${failed ? `, ${failed} failed` : ''}`);
   return { requests, failed, clientErrors, ms, via };
 }
