@@ -196,7 +196,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.stoppingOrStopped()) {
       // Stopped on request while this generation was starting: its end is part of the stop, not a failed start, and
       // the holder's SIGTERM ended it: no diagnosis of why it exited ("it ran to its end ...") applies.
-      const how = result.error.cause instanceof Error && /exited|killed/.test(result.error.cause.message) ? ` (${(result.error.cause as Error).message})` : '';
+      const how = result.error.cause instanceof Error ? ` (${result.error.cause.message})` : '';
       this.log.info({ generation: result.generation, kind }, `generation ${result.generation} stopped before READY=1: the holder is stopping${how}`);
       this.emit('swap', result);
       return result;
