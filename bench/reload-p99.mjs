@@ -12,14 +12,14 @@
 // client's 'request' event, pipelining 1) to its response: not autocannon's own latency, which mis-times the
 // requests after a reconnect (docs/measurements.md).
 //   node bench/reload-p99.mjs [--reloads N] [--warmup N] [--warmup-via socket|in-process] [--handover-ramp MS]
-//                             [--connections C] [--client undici|autocannon] [--json]
+//                             [--connections C] [--client undici|autocannon] [--idle-start DUR] [--json]
 import autocannon from 'autocannon';
 import { Agent, Pool, request } from 'undici';
 import { parseArgs } from 'node:util';
 import { installSignalCleanup, sleep, stopAll } from './lib/proc.mjs';
 import { startHoldfast } from './lib/systems.mjs';
 
-const { values: opt } = parseArgs({ options: { reloads: { type: 'string' }, warmup: { type: 'string' }, connections: { type: 'string' }, client: { type: 'string' }, 'warmup-via': { type: 'string' }, 'handover-ramp': { type: 'string' }, json: { type: 'boolean' } } });
+const { values: opt } = parseArgs({ options: { reloads: { type: 'string' }, warmup: { type: 'string' }, connections: { type: 'string' }, client: { type: 'string' }, 'warmup-via': { type: 'string' }, 'handover-ramp': { type: 'string' }, 'idle-start': { type: 'string' }, json: { type: 'boolean' } } });
 const reloads = Number(opt.reloads ?? 5);
 const warmup = Number(opt.warmup ?? 0);
 const connections = Number(opt.connections ?? 50);
@@ -31,7 +31,7 @@ const SETTLE_MS = 300; // the holder's default --settle
 const COLD_MS = 500;
 
 installSignalCleanup();
-const sys = await startHoldfast({ warmup, env: { HOLDFAST_WARMUP_VIA: warmupVia, ...(handoverRamp === undefined ? {} : { HOLDFAST_HANDOVER_RAMP_MS: handoverRamp }) } });
+const sys = await startHoldfast({ warmup, holderArgs: opt['idle-start'] === undefined ? [] : ['--idle-start', opt['idle-start']], env: { HOLDFAST_WARMUP_VIA: warmupVia, ...(handoverRamp === undefined ? {} : { HOLDFAST_HANDOVER_RAMP_MS: handoverRamp }) } });
 const samples = []; // [startMs, latencyMs, ok]
 let running = true;
 let stopLoad;

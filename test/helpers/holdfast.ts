@@ -35,11 +35,14 @@ export class HolderProcess {
   output = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; control?: string } = {}) {
+  /** `opts.wrap`: a command the holder runs under (e.g. setpriv with a smaller capability set). */
+  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; control?: string; wrap?: string[] } = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'holdfast-e2e-'));
     this.control = opts.control ?? join(this.dir, 'control.sock');
     const [before, after] = splitAtDashDash(args);
-    this.proc = spawn(process.execPath, [HOLDFAST_BIN, 'run', '--control', this.control, ...before, '--', ...after], {
+    const argv = [HOLDFAST_BIN, 'run', '--control', this.control, ...before, '--', ...after];
+    const [cmd, ...cmdArgs] = opts.wrap ? [...opts.wrap, process.execPath, ...argv] : [process.execPath, ...argv];
+    this.proc = spawn(cmd, cmdArgs, {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, HOLDFAST_LOG_FORMAT: 'json', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,13 +1,16 @@
 import { HOLDFAST_ENV, HoldfastError } from '@holdfast/core';
+import { DURATION_FORMATS, parseDuration } from '@holdfast/core/client';
 
 /**
- * The settings that make swaps invisible (docs/adapters.md, docs/faults.md): warm standbys (`--standby N`) and
- * warm-up before READY=1 (`--warmup`, `--warmup-count`, handed to workers as HOLDFAST_WARMUP and
+ * The settings that make swaps invisible (docs/adapters.md, docs/faults.md): warm standbys (`--standby N`), the
+ * idle-priority start of a new generation (`--idle-start`) and warm-up before READY=1 (`--warmup`, `--warmup-count`, handed to workers as HOLDFAST_WARMUP and
  * HOLDFAST_WARMUP_COUNT). Flags, config keys and their merge, kept apart from config.ts's core settings.
  */
 export interface SwapsConfig {
   /** Warm standbys; undefined: core's default (0). */
   standby: number | undefined;
+  /** Longest idle-priority start, ms (0: off); undefined: core's default (5 s; `holdfast dev`: 0). */
+  idleStartMs: number | undefined;
   /** Warm-up requests, `PATH` or `METHOD PATH`, comma-separated; undefined: none. */
   warmup: string | undefined;
   /** Runs of each warm-up request; undefined: the adapter's default. */
@@ -17,6 +20,7 @@ export interface SwapsConfig {
 /** The flags as commander hands them over. */
 export interface SwapsFlags {
   standby?: string;
+  idleStart?: string;
   warmup?: string;
   warmupCount?: string;
 }
@@ -24,6 +28,7 @@ export interface SwapsFlags {
 /** Config file keys and what each expects (also the error text). */
 export const SWAPS_KEYS = {
   standby: 'a whole number of warm standby workers, 0 to 64',
+  idleStart: `a duration like ${DURATION_FORMATS}, or 0 for normal CPU priority from the start`,
   warmup: 'warm-up requests like "/,GET /health" (PATH or METHOD PATH, comma-separated)',
   warmupCount: 'a whole number of runs of each warm-up request, 1 to 100000',
 } as const;
@@ -53,6 +58,7 @@ function warmupList(value: unknown, what: string): string {
 export function validateSwapsKey(key: keyof typeof SWAPS_KEYS, value: unknown, out: Partial<SwapsConfig>, bad: (expected: string) => Error): void {
   try {
     if (key === 'standby') out.standby = count(value, key, 0, 64, SWAPS_KEYS.standby);
+    else if (key === 'idleStart') out.idleStartMs = parseDuration(value as string, key);
     else if (key === 'warmupCount') out.warmupCount = count(value, key, 1, 100_000, SWAPS_KEYS.warmupCount);
     else out.warmup = warmupList(value, key);
   } catch {
@@ -68,6 +74,7 @@ export function validateSwapsKey(key: keyof typeof SWAPS_KEYS, value: unknown, o
 export function resolveSwaps(flags: SwapsFlags, f: Partial<SwapsConfig>): SwapsConfig {
   const out = {
     standby: flags.standby !== undefined ? count(flags.standby, '--standby', 0, 64, SWAPS_KEYS.standby) : f.standby,
+    idleStartMs: flags.idleStart !== undefined ? parseDuration(flags.idleStart, '--idle-start') : f.idleStartMs,
     warmup: flags.warmup !== undefined ? warmupList(flags.warmup, '--warmup') : f.warmup,
     warmupCount: flags.warmupCount !== undefined ? count(flags.warmupCount, '--warmup-count', 1, 100_000, SWAPS_KEYS.warmupCount) : f.warmupCount,
   };

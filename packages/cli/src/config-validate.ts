@@ -109,7 +109,7 @@ export function validateConfig(raw: unknown, where: string, baseDir: string): Fi
       case 'health': case 'shutdownDelay': case 'onFailed': case 'envFile': case 'env': case 'maxMemory': case 'killSignal':
         validateOpsKey(key, value, baseDir, out, (expected) => bad(where, key, value, expected));
         break;
-      case 'standby': case 'warmup': case 'warmupCount':
+      case 'standby': case 'idleStart': case 'warmup': case 'warmupCount':
         validateSwapsKey(key, value, out, (expected) => bad(where, key, value, expected));
         break;
       default:

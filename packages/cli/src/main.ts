@@ -53,7 +53,7 @@ ${ENV_HELP}
   const controlOpt = ['--control <path>', 'control socket (default: one per working directory, or $HOLDFAST_CONTROL)'] as const;
   const configOpt = ['--config <path>', 'config file (default: ./holdfast.config.json or the "holdfast" key of ./package.json)'] as const;
   // No defaults here: an option that was not given must not override the config file (config.ts applies defaults).
-  const holderOptions = (cmd: Command, dflt: { ready: string; drain: string; onFailed: string }) => cmd
+  const holderOptions = (cmd: Command, dflt: { ready: string; drain: string; onFailed: string; idleStart: string }) => cmd
     .option('-l, --listen <name=spec>', 'socket to hold, e.g. http=tcp://127.0.0.1:3000 (repeatable)', collect)
     .option(...controlOpt)
     .option(...configOpt)
@@ -66,6 +66,7 @@ ${ENV_HELP}
     .option('--max-extra <n>', 'processes allowed beyond --workers during a swap, starting and draining ones included (default: 1; all-at-once: workers)')
     .option('--settle <dur>', 'a new worker must stay up this long after READY=1 to count as ready (default: 300ms)')
     .option('--standby <n>', 'warm standby workers: ready but not accepting, one replaces a crashed worker at once (default: 0)')
+    .option('--idle-start <dur>', `a worker started beside a serving one runs at idle CPU priority until READY=1, at most this long; 0: normal priority (default: ${dflt.idleStart})`)
     .option('--warmup <list>', 'before READY=1, run these requests through the app\'s own server on a private socket (never the held one), e.g. /,GET /health (default: none)')
     .option('--warmup-count <n>', 'runs of each --warmup request (default: 200)')
     .option('--watchdog <dur>', 'hand WATCHDOG_USEC to workers and replace one that stops sending WATCHDOG=1 (default: off)')
@@ -85,7 +86,7 @@ ${ENV_HELP}
     .argument('[command...]', 'the worker command, after -- (default: "command" from the config file)')
     .passThroughOptions();
 
-  holderOptions(program.command('run'), { ready: '30s', drain: '30s', onFailed: 'exit' })
+  holderOptions(program.command('run'), { ready: '30s', drain: '30s', onFailed: 'exit', idleStart: '5s' })
     .description('hold the sockets and run CMD on them; SIGHUP or `holdfast reload` swaps in a new generation')
     .addHelpText('after', `
 Examples:
@@ -96,7 +97,7 @@ Examples:
 ${EXIT_CODES_HELP}`)
     .action(async (command: string[], flags) => { await (await import('./run.js')).runCommand(flags, command); });
 
-  holderOptions(program.command('dev'), { ready: '10s', drain: '5s', onFailed: 'stay' })
+  holderOptions(program.command('dev'), { ready: '10s', drain: '5s', onFailed: 'stay', idleStart: '0' })
     .description('run CMD and reload it on every change (debounced); a broken edit keeps the last good generation serving')
     .option('-w, --watch <path>', 'file or directory to watch (repeatable; default: the working directory)', collect)
     .option('-i, --ignore <glob>', 'glob to ignore, added to node_modules, .git, logs, dist, build, coverage, *.log (repeatable)', collect)
@@ -112,7 +113,7 @@ Examples:
 ${EXIT_CODES_HELP}`)
     .action(async (command: string[], flags) => { await (await import('./dev.js')).devCommand(flags, command); });
 
-  holderOptions(program.command('unit'), { ready: '30s', drain: '30s', onFailed: 'exit' })
+  holderOptions(program.command('unit'), { ready: '30s', drain: '30s', onFailed: 'exit', idleStart: '5s' })
     .description('print the systemd .socket and .service units that run this holder with the same sockets and command')
     .option('--name <service>', 'service name (default: the directory name)')
     .option('--out <dir>', 'write the unit files into DIR instead of printing them')

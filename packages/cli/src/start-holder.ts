@@ -34,7 +34,9 @@ export async function startHolder(cfg: ResolvedConfig, onFailedDefault: OnFailed
     workers: cfg.workers, reloadStrategy: cfg.reloadStrategy, maxExtra: cfg.maxExtra, settleMs: cfg.settleMs,
     watchdogMs: cfg.watchdogMs, maxFailures: cfg.maxRestarts,
     health: cfg.health, shutdownDelayMs: cfg.shutdownDelayMs, onFailed: cfg.onFailed ?? onFailedDefault, envFiles: cfg.envFiles,
-    envVars: { ...warmupEnv(cfg), ...cfg.env }, standby: cfg.standby, maxMemoryBytes: cfg.maxMemoryBytes, killSignal: cfg.killSignal,
+    envVars: { ...warmupEnv(cfg), ...cfg.env }, standby: cfg.standby,
+    // dev: a save is the developer waiting for the new code, not requests to protect from a reload's start-up.
+    idleStartMs: cfg.idleStartMs ?? (opts.dev ? 0 : undefined), maxMemoryBytes: cfg.maxMemoryBytes, killSignal: cfg.killSignal,
     ...(cfg.preload ? { preload: { registerPath: registerPath(), waitReady: cfg.waitReady, strict: cfg.strict } } : {}),
     output: {
       mode: cfg.output, timestamps: cfg.outputTimestamps,

@@ -46,6 +46,7 @@ export function unitsFor(flags: UnitFlags, command: string[]): UnitFile[] {
   if (cfg.maxMemoryBytes !== undefined) run.push('--max-memory', String(cfg.maxMemoryBytes));
   if (cfg.killSignal !== undefined) run.push('--kill-signal', cfg.killSignal);
   if (cfg.standby !== undefined) run.push('--standby', String(cfg.standby));
+  if (cfg.idleStartMs !== undefined) run.push('--idle-start', `${cfg.idleStartMs}ms`);
   if (cfg.warmup !== undefined) run.push('--warmup', cfg.warmup);
   if (cfg.warmup !== undefined && cfg.warmupCount !== undefined) run.push('--warmup-count', String(cfg.warmupCount));
   run.push('--', absCmd, ...args);

@@ -10,11 +10,11 @@ export const DEFAULT_OUTPUT: WorkerOutputOptions = { mode: 'pipe', tag: 'none', 
 
 /**
  * Everything `holdfast run` configures. Durations in milliseconds. The supervisor's own settings (workers,
- * reloadStrategy, maxExtra, settleMs, standby, watchdogMs, backoff, maxFailures) are documented, with their
+ * reloadStrategy, maxExtra, settleMs, standby, idleStartMs, watchdogMs, backoff, maxFailures) are documented, with their
  * defaults, on SupervisorOptions.
  */
 export interface HolderOptions extends Pick<SupervisorOptions,
-  'workers' | 'reloadStrategy' | 'maxExtra' | 'settleMs' | 'standby' | 'watchdogMs' | 'backoff' | 'maxFailures'> {
+  'workers' | 'reloadStrategy' | 'maxExtra' | 'settleMs' | 'standby' | 'idleStartMs' | 'watchdogMs' | 'backoff' | 'maxFailures'> {
   sockets: SocketSpec[];
   command: string;
   args: string[];

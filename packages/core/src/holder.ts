@@ -7,7 +7,7 @@ import { startControlServer } from './control-server.js';
 import { assertDirectory, resolveCommand } from './command.js';
 import { HoldfastError } from './errors.js';
 import { createLogger } from './log.js';
-import { realProcessHost } from './process-host.js';
+import { realProcessHost, type ProcessHost } from './process-host.js';
 import { NotifyHub } from './readiness.js';
 import { closeSockets, releaseSockets, type HeldSocket } from './socket-table.js';
 import { Supervisor, type BatchReady, type LaunchSpec, type SupervisorStatus, type SwapResult } from './supervisor.js';
@@ -81,6 +81,7 @@ export class Holder {
       backoff: opts.backoff, maxFailures: opts.maxFailures,
       workers: opts.workers, reloadStrategy: opts.reloadStrategy, maxExtra: opts.maxExtra,
       settleMs: opts.settleMs, watchdogMs: opts.watchdogMs, preload: opts.preload, standby: opts.standby,
+      idleStartMs: idleStartAvailable(opts.host ?? realProcessHost, opts.idleStartMs, log),
       explainFailure: failureReporter(sockets, this.output, () => generationServing(this.supervisor.status())),
     }, this.output.wrap(opts.host ?? realProcessHost), notify, log);
     this.metrics = createMetrics(this.supervisor, { output: this.output, handover: notify.handover });
@@ -343,4 +344,18 @@ export class Holder {
     })();
     return this.stopping;
   }
+}
+
+/**
+ * opts.idleStartMs, or 0 when `host` cannot move a worker back from idle CPU priority: said at warn level when the
+ * user asked for it (`--idle-start`), at info level when it is the default.
+ */
+function idleStartAvailable(host: ProcessHost, idleStartMs: number | undefined, log: Logger): number | undefined {
+  if (idleStartMs === 0 || !host.probeIdleStart) return idleStartMs;
+  const refusal = host.probeIdleStart();
+  if (refusal === null) return idleStartMs;
+  const msg = `new workers start at normal CPU priority: moving one back from idle priority (SCHED_IDLE) needs CAP_SYS_NICE or an RLIMIT_NICE of 20, and this holder got ${refusal}`;
+  if (idleStartMs === undefined) log.info({ refusal }, `${msg} (--idle-start 0 turns this check off)`);
+  else logWarning(log, 'WARN_HOLDFAST_IDLE_START_UNAVAILABLE', { refusal }, msg);
+  return 0;
 }

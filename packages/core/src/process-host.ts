@@ -1,6 +1,9 @@
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { notifySend, resolveExecHelper } from '@holdfast/native';
+import { HOLDFAST_ENV } from '@holdfast/native/protocol';
+import { notifySend, probeSchedIdle, resolveExecHelper, setSchedOther } from '@holdfast/native';
+import { processTree } from './proc-sockets.js';
+import { procStat } from './proc-stat.js';
 
 /** What the holder asks for when it starts a worker process. */
 export interface SpawnRequest {
@@ -12,6 +15,8 @@ export interface SpawnRequest {
   fds: number[];
   /** `pipe`: the worker gets its own stdout/stderr pipes (ChildHandle.stdout/stderr); default `inherit`: the holder's fds 1 and 2. */
   output?: 'pipe' | 'inherit';
+  /** Start the worker at idle CPU priority (SCHED_IDLE, sched(7)); {@link ProcessHost.endIdleStart} ends it. */
+  idle?: boolean;
 }
 
 /** The part of a child process the supervisor uses. */
@@ -39,6 +44,17 @@ export interface ProcessHost {
    * X_HOLDFAST_ADOPT), without blocking. False when it cannot be delivered (gone, full).
    */
   message(address: string, payload: string): boolean;
+  /**
+   * Can {@link endIdleStart} work here? null when it can, else why not (e.g. 'EPERM'). Optional: a host without it
+   * starts no worker at idle priority.
+   */
+  probeIdleStart?(): string | null;
+  /**
+   * Move a worker spawned with `idle` (every thread of its process tree) back to normal CPU priority (SCHED_OTHER).
+   * A process already gone is not an error.
+   * @throws system error (syscall 'sched_setscheduler'), e.g. EPERM.
+   */
+  endIdleStart?(pid: number): void;
   /** Monotonic milliseconds. */
   now(): number;
   setTimer(fn: () => void, ms: number): () => void;
@@ -60,19 +76,30 @@ function signalSafe(target: number, signal: NodeJS.Signals | 0): boolean {
 }
 
 /**
+ * Is `pid` a child of this process that has not yet made its own process group? Until holdfast-exec's setpgid (just
+ * after spawn() returns) the group does not exist and its leader-to-be is the only process in it. A child not yet
+ * reaped keeps its pid, so this never names an unrelated process that reused it.
+ */
+function notYetGrouped(pid: number): boolean {
+  const st = procStat(pid);
+  return st !== null && st.ppid === process.pid && st.pgrp !== pid;
+}
+
+/**
  * The real OS. Workers are spawned through `holdfast-exec` (packages/native), which sets LISTEN_PID to its own
  * pid and then execs the command without forking, so LISTEN_PID equals the worker's pid (sd_listen_fds(3)); with
- * HOLDFAST_HOLDER_PID (worker-env.ts) it also arms PR_SET_PDEATHSIG so a worker notices a holder killed with SIGKILL. `detached` makes each worker the
- * leader of its own session and process group, so the whole group can be signalled (Invariant 5).
+ * HOLDFAST_HOLDER_PID (worker-env.ts) it also arms PR_SET_PDEATHSIG so a worker notices a holder killed with SIGKILL.
+ * holdfast-exec makes each worker the leader of its own process group (setpgid), so the whole group can be signalled
+ * (Invariant 5), in the holder's session (one autogroup, see exec.c). With `idle`, it gives the worker SCHED_IDLE
+ * before the exec (HOLDFAST_SCHED_IDLE).
  */
 export const realProcessHost: ProcessHost = {
   spawn(req) {
     const execHelper = resolveExecHelper();
     const child: ChildProcess = nodeSpawn(execHelper, [req.command, ...req.args], {
       cwd: req.cwd,
-      env: req.env,
+      env: req.idle ? { ...req.env, [HOLDFAST_ENV.SCHED_IDLE]: '1' } : req.env,
       stdio: ['ignore', req.output === 'pipe' ? 'pipe' : 'inherit', req.output === 'pipe' ? 'pipe' : 'inherit', ...req.fds],
-      detached: true,
     });
     let spawnError: Error | undefined;
     child.once('error', (err) => { spawnError = err; });
@@ -85,7 +112,7 @@ export const realProcessHost: ProcessHost = {
     };
   },
   kill: (pid, signal) => signalSafe(pid, signal),
-  killGroup: (pgid, signal) => signalSafe(-pgid, signal),
+  killGroup: (pgid, signal) => signalSafe(-pgid, signal) || (notYetGrouped(pgid) && signalSafe(pgid, signal)),
   message(address, payload) {
     try {
       notifySend(address, payload, [], { nonblocking: true });
@@ -93,6 +120,10 @@ export const realProcessHost: ProcessHost = {
     } catch {
       return false;
     }
+  },
+  probeIdleStart: () => probeSchedIdle(),
+  endIdleStart(pid) {
+    for (const p of processTree(pid)) setSchedOther(p);
   },
   now: () => performance.now(),
   setTimer(fn, ms) {

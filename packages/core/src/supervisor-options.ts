@@ -8,12 +8,19 @@ import type { ReloadStrategy, SupervisorOptions } from './supervisor-types.js';
 
 /** SupervisorOptions with every default applied. */
 export type ResolvedSupervisorOptions = SupervisorOptions & {
-  workers: number; reloadStrategy: ReloadStrategy; maxExtra: number; settleMs: number; watchdogMs: number; standby: number;
+  workers: number; reloadStrategy: ReloadStrategy; maxExtra: number; settleMs: number; watchdogMs: number; standby: number; idleStartMs: number;
   backoff: BackoffOptions; maxFailures: number;
 };
 
 /** Default time a new worker must stay up after READY=1, in ms. */
 export const DEFAULT_SETTLE_MS = 300;
+
+/**
+ * Default longest start at idle CPU priority for a worker started while another one serves, in ms (`--idle-start`):
+ * long enough for a usual start-up and warm-up on a busy machine, short enough that a machine with no idle CPU
+ * delays a reload by this much at most.
+ */
+export const DEFAULT_IDLE_START_MS = 5000;
 
 const TIMER_MAX_MS = 0x7fffffff;
 
@@ -26,7 +33,7 @@ const isMs = (v: unknown, min: number): v is number => typeof v === 'number' && 
 
 /**
  * Check `opts` and apply the defaults (workers 1, rolling, maxExtra 1 or `workers` for all-at-once, settle 300 ms,
- * watchdog off, backoff 100 ms..30 s reset after 10 s, 10 failures).
+ * watchdog off, idle start 5 s, backoff 100 ms..30 s reset after 10 s, 10 failures).
  * @throws HoldfastError ERR_HOLDFAST_INVALID_OPTION, e.g. `option "workers" is 0; expected a whole number >= 1`.
  */
 export function resolveSupervisorOptions(opts: SupervisorOptions): ResolvedSupervisorOptions {
@@ -44,11 +51,13 @@ export function resolveSupervisorOptions(opts: SupervisorOptions): ResolvedSuper
   check('watchdogMs', opts.watchdogMs, isMs(watchdogMs, 0), `a number of milliseconds from 0 (off) to ${TIMER_MAX_MS}`);
   const standby = opts.standby ?? 0;
   check('standby', opts.standby, isInt(standby, 0, 64), 'a whole number from 0 to 64');
+  const idleStartMs = opts.idleStartMs ?? DEFAULT_IDLE_START_MS;
+  check('idleStartMs', opts.idleStartMs, isMs(idleStartMs, 0), `a number of milliseconds from 0 (off) to ${TIMER_MAX_MS}`);
   const maxFailures = opts.maxFailures ?? DEFAULT_MAX_FAILURES;
   check('maxFailures', opts.maxFailures, isInt(maxFailures, 1), 'a whole number >= 1');
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
   for (const key of ['initialMs', 'maxMs', 'resetAfterMs'] as const) {
     check(`backoff.${key}`, backoff[key], isMs(backoff[key], 0), `a number of milliseconds from 0 to ${TIMER_MAX_MS}`);
   }
-  return { ...opts, workers, reloadStrategy, maxExtra, settleMs, watchdogMs, standby, maxFailures, backoff };
+  return { ...opts, workers, reloadStrategy, maxExtra, settleMs, watchdogMs, standby, idleStartMs, maxFailures, backoff };
 }

@@ -62,6 +62,13 @@ export interface SupervisorOptions extends LaunchSpec {
    * replaces a crashed worker at once (PROMOTE_SIGNAL). Each costs one worker's memory. Default 0.
    */
   standby?: number;
+  /**
+   * A worker started while another one serves (a reload, a standby, a crash restart beside other workers) runs at
+   * idle CPU priority (SCHED_IDLE, sched(7)) until READY=1 (a standby: until promoted), at most this long (ms, capped
+   * at half of readyTimeoutMs); 0: normal priority. Needs a host that can end it (CAP_SYS_NICE or RLIMIT_NICE 20).
+   * Default DEFAULT_IDLE_START_MS (5000).
+   */
+  idleStartMs?: number;
   /** Watchdog interval handed to workers as WATCHDOG_USEC; 0 disables. Default 0. */
   watchdogMs?: number;
   backoff?: BackoffOptions;

@@ -53,6 +53,14 @@ export const CORE_WARNINGS = defineWarnings({
     message: 'a warm standby was promoted in place of a worker that exited',
     hint: 'The serving worker crashed and a --standby took over at once; its own output above says why it exited.',
   },
+  WARN_HOLDFAST_IDLE_START_FAILED: {
+    message: 'a worker started at idle CPU priority could not be moved back to normal priority',
+    hint: 'Leaving SCHED_IDLE needs CAP_SYS_NICE or an RLIMIT_NICE of 20 (systemd: LimitNICE=20); give the holder one, or run with --idle-start 0. New workers start at normal priority from then on.',
+  },
+  WARN_HOLDFAST_IDLE_START_UNAVAILABLE: {
+    message: 'new workers start at normal CPU priority: the holder cannot move a worker back from idle priority',
+    hint: 'Leaving SCHED_IDLE needs CAP_SYS_NICE or an RLIMIT_NICE of 20 (`ulimit -e 20`, systemd: LimitNICE=20, Kubernetes: capabilities add SYS_NICE); without it a reload slows the requests being served on a busy machine. --idle-start 0 says you know.',
+  },
   WARN_HOLDFAST_STANDBY_EXITED: {
     message: 'a standby exited; starting another after the backoff',
     hint: 'A warm standby (--standby) crashed before it was promoted; its output says why, often the same fault a new worker would hit.',

@@ -166,6 +166,8 @@ export class WorkerOutput {
       now: () => host.now(),
       setTimer: (fn, ms) => host.setTimer(fn, ms),
       ...(host.openConnections ? { openConnections: (pid: number, ports: ReadonlySet<number>) => host.openConnections!(pid, ports) } : {}),
+      ...(host.probeIdleStart ? { probeIdleStart: () => host.probeIdleStart!() } : {}),
+      ...(host.endIdleStart ? { endIdleStart: (pid: number) => host.endIdleStart!(pid) } : {}),
       spawn: (req) => {
         const child: ChildHandle = host.spawn({ ...req, output: 'pipe' });
         if (child.stdout && child.stderr) {

@@ -27,8 +27,19 @@ export class WorkerPool {
   readonly live = new Set<Worker>();
   private readonly drains = new Map<Worker, Promise<DrainOutcome>>();
 
+  /** Longest idle-priority start, ms (opts.idleStartMs, capped at half the ready timeout); 0 once it failed. */
+  private idleStartMs: number;
+
   constructor(private readonly opts: ResolvedSupervisorOptions, private readonly host: ProcessHost,
-    private readonly notify: NotifyRegistry, private readonly log: Logger, private readonly events: WorkerPoolEvents) {}
+    private readonly notify: NotifyRegistry, private readonly log: Logger, private readonly events: WorkerPoolEvents) {
+    this.idleStartMs = host.endIdleStart ? Math.min(opts.idleStartMs, Math.floor(opts.readyTimeoutMs / 2)) : 0;
+  }
+
+  /** Does a worker of this pool serve now (ready, attached, not draining)? */
+  private serving(): boolean {
+    for (const w of this.live) if (w.state === 'ready' && !w.standby) return true;
+    return false;
+  }
 
   /** Is `pid` a live worker of this pool? */
   has(pid: number): boolean {
@@ -72,8 +83,12 @@ export class WorkerPool {
     });
     this.lastHook = null;
     if (this.opts.preload) env = this.preloaded(env, launch, this.opts.preload);
-    const child = this.host.spawn({ command: launch.command, args: launch.args, cwd: launch.cwd, env, fds: sockets.map((s) => s.fd) });
+    // Idle CPU priority only beside a serving worker, whose requests it must not slow: with nothing serving (the
+    // first start, a crash of the only worker) the fastest start is what users wait for.
+    const idle = this.idleStartMs > 0 && this.serving();
+    const child = this.host.spawn({ command: launch.command, args: launch.args, cwd: launch.cwd, env, fds: sockets.map((s) => s.fd), idle });
     const w = new Worker(this.host, child, generation, slot);
+    if (idle) this.armIdleStart(w);
     w.restarts = restarts;
     w.hook = this.lastHook;
     w.standby = role.standby === true;
@@ -88,6 +103,22 @@ export class WorkerPool {
     this.log.info(f, 'spawned');
     this.events.spawned(w);
     return w;
+  }
+
+  private armIdleStart(w: Worker): void {
+    const limitMs = this.idleStartMs;
+    w.armIdleStart(limitMs);
+    const f = { pid: w.pid, generation: w.generation, worker: w.slot };
+    w.on('priority', (why: string) => {
+      if (why === 'limit') this.log.info({ ...f, idleStartMs: limitMs }, `still starting after ${limitMs} ms at idle CPU priority (the machine had no CPU time to spare): continuing at normal priority`);
+      else this.log.debug({ ...f, why }, 'normal CPU priority');
+    });
+    w.on('priority-error', (err: Error) => {
+      if (this.idleStartMs === 0) return;
+      this.idleStartMs = 0;
+      logWarning(this.log, 'WARN_HOLDFAST_IDLE_START_FAILED', { ...f, err: err.message },
+        `cannot move pid ${w.pid} back to normal CPU priority (${err.message}): it runs at idle priority until it exits; new workers start at normal priority from now on. Give the holder CAP_SYS_NICE or an RLIMIT_NICE of 20, or run with --idle-start 0`);
+    });
   }
 
   /**

@@ -31,6 +31,8 @@ export interface WorkerStatus {
   restarts: number;
   /** Present for a warm standby not yet promoted (it accepts nothing). */
   standby?: true;
+  /** Present while the worker runs at idle CPU priority (SCHED_IDLE): it started while another generation served. */
+  idlePriority?: true;
 }
 
 /** How the drain of one worker ended (the 'drained' event of the supervisor, and reload/stop progress). */
@@ -65,7 +67,7 @@ function describeExit(e: ExitInfo): string {
 
 /**
  * One worker process of one generation. Events: 'ready' (readyMs), 'status' (text), 'watchdog' (reason),
- * 'exit' (ExitInfo).
+ * 'priority' (why) and 'priority-error' (Error) (see armIdleStart), 'exit' (ExitInfo).
  * The process is its own process-group leader; SIGTERM goes to it alone and SIGKILL to its whole group
  * (systemd's KillMode=mixed), so `npm start`-style wrappers forward the graceful signal once.
  */
@@ -106,6 +108,12 @@ export class Worker extends EventEmitter {
   reportedCutAt: number | null = null;
   /** The worker sent STOPPING=1 (sd_notify(3)): a drain of its own (the adapter's) began. */
   stoppingSent = false;
+  /**
+   * Started at idle CPU priority (SpawnRequest.idle) and not yet moved back: see {@link armIdleStart}. It ends at
+   * READY=1 (a standby: at its promotion), or at the limit.
+   */
+  idlePriority = false;
+  private cancelIdle: (() => void) | null = null;
 
   constructor(private readonly host: ProcessHost, child: ChildHandle, generation: number, public slot = 0) {
     super();
@@ -118,6 +126,8 @@ export class Worker extends EventEmitter {
         this.state = 'exited';
         this.cancelKill?.();
         this.cancelWatchdog?.();
+        this.cancelIdle?.();
+        this.idlePriority = false;
         // Invariant 5: nothing the worker started may keep a socket once it is gone. Children left in its
         // process group get SIGKILL now.
         host.killGroup(this.pid, 'SIGKILL');
@@ -152,10 +162,37 @@ export class Worker extends EventEmitter {
     const mainPid = fields.get('MAINPID');
     if (mainPid && /^\d+$/.test(mainPid)) this.mainPid = Number(mainPid);
     if (fields.get('READY') === '1' && this.state === 'starting') {
+      // Before it counts as ready: a worker serving at idle CPU priority would wait behind every other process.
+      if (!this.standby) this.endIdleStart('ready');
       this.state = 'ready';
       this.readyAt = this.host.now();
       this.petWatchdog();
       this.emit('ready', this.readyAt - this.startedAt);
+    }
+  }
+
+  /**
+   * The worker was spawned at idle CPU priority (SCHED_IDLE, sched(7)): it runs on CPU time the serving generation
+   * leaves, so a reload does not slow the requests being served. It moves back to normal priority at READY=1, a
+   * standby at its promotion, and any worker after `limitMs` (a machine with no idle CPU would starve its start-up).
+   * Emits 'priority' (why: 'ready' | 'promoted' | 'limit') when it moved, 'priority-error' (Error) when it could not.
+   */
+  armIdleStart(limitMs: number): void {
+    this.idlePriority = true;
+    this.cancelIdle = this.host.setTimer(() => this.endIdleStart('limit'), limitMs);
+  }
+
+  /** Move the worker back to normal CPU priority now, if it is still at idle priority (see {@link armIdleStart}). */
+  endIdleStart(why: 'ready' | 'promoted' | 'limit'): void {
+    if (!this.idlePriority) return;
+    this.idlePriority = false;
+    this.cancelIdle?.();
+    this.cancelIdle = null;
+    try {
+      this.host.endIdleStart?.(this.pid);
+      this.emit('priority', why);
+    } catch (err) {
+      this.emit('priority-error', err);
     }
   }
 
@@ -239,6 +276,7 @@ export class Worker extends EventEmitter {
    */
   promote(signal: NodeJS.Signals): void {
     this.standby = false;
+    this.endIdleStart('promoted');
     if (this.adoptAddress && this.host.message(this.adoptAddress, `${PROMOTE_MESSAGE}=1`)) return;
     this.host.kill(this.pid, signal);
   }
@@ -265,6 +303,7 @@ export class Worker extends EventEmitter {
       slot: this.slot,
       restarts: this.restarts,
       ...(this.standby ? { standby: true as const } : {}),
+      ...(this.idlePriority ? { idlePriority: true as const } : {}),
     };
   }
 }

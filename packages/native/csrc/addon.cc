@@ -59,6 +59,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("notifySend", Napi::Function::New(env, NotifySend, "notifySend"));
   exports.Set("reapChild", Napi::Function::New(env, ReapChild, "reapChild"));
   exports.Set("armParentDeathGuard", Napi::Function::New(env, ArmParentDeathGuard, "armParentDeathGuard"));
+  exports.Set("setSchedOther", Napi::Function::New(env, SetSchedOther, "setSchedOther"));
+  exports.Set("probeSchedIdle", Napi::Function::New(env, ProbeSchedIdle, "probeSchedIdle"));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
   exports.Set("NotifyPoller", DefineNotifyPoller(env));
   return exports;

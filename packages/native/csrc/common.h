@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <string>
 #include <vector>
 #include <thread>
 #include <chrono>
@@ -86,5 +87,7 @@ Napi::Function DefineNotifyPoller(Napi::Env env);
 Napi::Value ReapChild(const Napi::CallbackInfo& info);
 Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info);
 Napi::Value ArmParentDeathGuard(const Napi::CallbackInfo& info);
+Napi::Value SetSchedOther(const Napi::CallbackInfo& info);
+Napi::Value ProbeSchedIdle(const Napi::CallbackInfo& info);
 
 }  // namespace holdfast

@@ -6,6 +6,12 @@
  * fixes up the environment and execs CMD in place. No fork, no shell: the pid
  * the holder got from spawn() is the worker's pid.
  *
+ *  - setpgid(0, 0): the worker leads a process group of its own, so the holder
+ *    can signal the worker and everything it started at once (invariant 5).
+ *    It stays in the holder's session: the kernel's autogroup scheduler
+ *    (sched(7)) puts a session's processes in one group, so a worker started
+ *    at idle priority yields to the serving one; a session of its own would
+ *    compete with it as an equal group.
  *  - HOLDFAST_HOLDER_PID set: PR_SET_PDEATHSIG(SIGTERM) so the worker cannot
  *    outlive the holder (invariant 5), then exit 125 if the parent already
  *    died (getppid() differs). The variable stays: the worker's holder guard
@@ -13,6 +19,11 @@
  *  - LISTEN_FDS set: LISTEN_PID = getpid(), which after exec is the worker's
  *    own pid, as sd_listen_fds(3) requires.
  *  - WATCHDOG_USEC set: WATCHDOG_PID = getpid() likewise (sd_watchdog_enabled(3)).
+ *  - HOLDFAST_SCHED_IDLE=1: the variable is removed and the process takes the
+ *    SCHED_IDLE policy (sched(7)) before the exec, so the worker and every
+ *    thread and child it starts run only on CPU time nobody else wants; the
+ *    holder moves them back to SCHED_OTHER at READY=1. Lowering a policy
+ *    needs no privilege; a kernel without SCHED_IDLE leaves it normal.
  *  - execvp(CMD): on failure "holdfast: cannot run "CMD": <strerror>", exit 127
  *    for ENOENT, 126 otherwise (the shell's convention).
  */
@@ -22,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -34,6 +46,7 @@
 #define ENV_LISTEN_PID "LISTEN_PID"
 #define ENV_WATCHDOG_USEC "WATCHDOG_USEC"
 #define ENV_WATCHDOG_PID "WATCHDOG_PID"
+#define ENV_SCHED_IDLE "HOLDFAST_SCHED_IDLE"
 
 /* Set NAME to our own pid, which after exec is the worker's. 0 on success. */
 static int set_own_pid(const char *name) {
@@ -50,6 +63,11 @@ int main(int argc, char **argv) {
     return 2;
   }
 
+  if (setpgid(0, 0) != 0) {
+    fprintf(stderr, "holdfast: setpgid: %s\n", strerror(errno));
+    return 126;
+  }
+
   const char *parent = getenv(ENV_HOLDER_PID);
   if (parent != NULL && *parent != '\0') {
     char *end = NULL;
@@ -64,6 +82,14 @@ int main(int argc, char **argv) {
 
   if (getenv(ENV_LISTEN_FDS) != NULL && set_own_pid(ENV_LISTEN_PID) != 0) return 126;
   if (getenv(ENV_WATCHDOG_USEC) != NULL && set_own_pid(ENV_WATCHDOG_PID) != 0) return 126;
+
+  const char *idle = getenv(ENV_SCHED_IDLE);
+  if (idle != NULL) {
+    int want_idle = strcmp(idle, "1") == 0;
+    unsetenv(ENV_SCHED_IDLE);
+    struct sched_param none = {0};
+    if (want_idle) (void)sched_setscheduler(0, SCHED_IDLE, &none);
+  }
 
   execvp(argv[1], argv + 1);
   int err = errno;

@@ -106,6 +106,10 @@ export interface NativeBinding {
   reapChild(pid: number): number;
   /** Start the parent-death guard thread; 0, or -ESRCH if the parent is already gone (the deadline then runs from now). */
   armParentDeathGuard(parentPid: number, graceMs: number): number;
+  /** Threads of `pid` moved from SCHED_IDLE to SCHED_OTHER, or -errno. */
+  setSchedOther(pid: number): number;
+  /** 0 if a thread of this process can leave SCHED_IDLE, else -errno. */
+  probeSchedIdle(): number;
   /** prctl(PR_SET_CHILD_SUBREAPER, on). */
   setChildSubreaper(on: boolean): number;
   NotifyPoller: new (

@@ -30,7 +30,7 @@ export { addonPath } from './binding.js';
 export { randomHex } from './random-id.js';
 export { type NativeMissingError } from './prebuilds.js';
 export { openFifo, openSpecial, openMessageQueue, unlinkMessageQueue, messageQueueAttributes, probeUnixPath } from './special.js';
-export { armParentDeathGuard, reapChild, setChildSubreaper } from './process.js';
+export { armParentDeathGuard, probeSchedIdle, reapChild, setChildSubreaper, setSchedOther } from './process.js';
 export {
   CodedError, defineErrors, defineErrorClass, emitCodedWarning, type CodedErrorClass, type CodedErrorJSON, type ErrorDefinition, type ErrorRegistry,
   type WarningDefinition,

@@ -1,3 +1,4 @@
+import { getSystemErrorName } from 'node:util';
 import { native } from './binding.js';
 import { check } from './errors.js';
 
@@ -33,4 +34,29 @@ export function setChildSubreaper(on: boolean): void {
  */
 export function armParentDeathGuard(parentPid: number, graceMs: number): boolean {
   return native.armParentDeathGuard(parentPid, Math.max(0, Math.min(graceMs, 2 ** 31 - 1))) === 0;
+}
+
+/**
+ * Move every thread of process `pid` out of SCHED_IDLE into SCHED_OTHER (sched(7)), nice unchanged: the step that
+ * ends a worker's idle-priority start (holdfast-exec gave it SCHED_IDLE, HOLDFAST_SCHED_IDLE). Threads already at
+ * another policy are left alone; threads that appear during the call are caught by a second pass.
+ * @returns the number of threads moved (0: none was idle); false when the process is gone (ESRCH).
+ * @throws system error (syscall 'sched_setscheduler'): EPERM when this process has neither CAP_SYS_NICE nor an
+ *   RLIMIT_NICE of 20 (see {@link probeSchedIdle}).
+ */
+export function setSchedOther(pid: number): number | false {
+  const r = native.setSchedOther(pid);
+  if (r === -3 /* ESRCH */) return false;
+  return check(r, 'sched_setscheduler', { address: `pid ${pid}` });
+}
+
+/**
+ * Can this process end an idle-priority start, i.e. move a thread from SCHED_IDLE back to SCHED_OTHER? Tried on a
+ * short-lived native thread of its own, so no thread that runs JS changes policy. Needs CAP_SYS_NICE or an RLIMIT_NICE
+ * of 20 (`ulimit -e 20`, systemd's LimitNICE=20) to reach nice 0; lowering a policy needs nothing.
+ * @returns null when it can; else the errno name of the refusal ('EPERM'; 'EINVAL' for a kernel without SCHED_IDLE).
+ */
+export function probeSchedIdle(): string | null {
+  const r = native.probeSchedIdle();
+  return r === 0 ? null : getSystemErrorName(r);
 }

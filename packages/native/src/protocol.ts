@@ -88,6 +88,11 @@ export const HOLDFAST_ENV = {
    * worker meanwhile); '0' (the default, HANDOVER_RAMP_STEP_MS in the adapter) moves every connection at once.
    */
   HANDOVER_RAMP_MS: 'HOLDFAST_HANDOVER_RAMP_MS',
+  /**
+   * '1': holdfast-exec gives the worker the SCHED_IDLE CPU policy (sched(7)) before it execs the command, and removes
+   * the variable; the holder moves the worker back to SCHED_OTHER at READY=1 (`--idle-start`).
+   */
+  SCHED_IDLE: 'HOLDFAST_SCHED_IDLE',
 } as const;
 
 /** Header every warm-up request carries (value '1'), so an app's metrics and logs can leave them out. */

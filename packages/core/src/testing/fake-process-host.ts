@@ -88,6 +88,16 @@ export class FakeProcessHost implements ProcessHost {
     return this.connections.has(pid) ? this.connections.get(pid)! : 0;
   }
 
+  /** pids moved back to normal CPU priority with endIdleStart(), in order. */
+  readonly idleEnded: number[] = [];
+  /** When set, endIdleStart() throws it (as a holder without CAP_SYS_NICE gets EPERM). */
+  idleStartError: Error | null = null;
+
+  endIdleStart(pid: number): void {
+    if (this.idleStartError) throw this.idleStartError;
+    this.idleEnded.push(pid);
+  }
+
   now(): number { return this.t; }
 
   setTimer(fn: () => void, ms: number): () => void {

@@ -1,0 +1,71 @@
+// --idle-start with real processes: a reload's worker starts with every thread at SCHED_IDLE (sched(7)), beside
+// the serving one, in the holder's session and in a process group of its own; at READY=1 every thread is back at
+// SCHED_OTHER. A holder that cannot move a worker back (no CAP_SYS_NICE, RLIMIT_NICE 0) says so and starts every
+// worker at normal priority.
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { callControl } from '@holdfast/cli';
+import { fixture, HolderProcess, sleep } from './helpers/holdfast.js';
+
+let holder: HolderProcess | undefined;
+afterEach(async () => { await holder?.stop(); holder = undefined; });
+
+const SCHED_OTHER = 0;
+const SCHED_IDLE = 5;
+
+/** Fields of /proc/<pid>/task/<tid>/stat from field 3 (state) on (proc(5)): policy is field 41. */
+function statFields(path: string): string[] {
+  const s = readFileSync(path, 'utf8');
+  return s.slice(s.lastIndexOf(')') + 2).split(' ');
+}
+const policies = (pid: number) => readdirSync(`/proc/${pid}/task`).map((tid) => Number(statFields(`/proc/${pid}/task/${tid}/stat`)[38]));
+const groupAndSession = (pid: number) => { const f = statFields(`/proc/${pid}/stat`); return { pgrp: Number(f[2]), session: Number(f[3]) }; };
+
+async function worker(h: HolderProcess, generation: number, state: string): Promise<{ pid: number; idlePriority?: true }> {
+  for (let i = 0; i < 400; i++) {
+    const w = (await h.status()).workers.find((x) => x.generation === generation && x.state === state);
+    if (w) return w as { pid: number; idlePriority?: true };
+    await sleep(25);
+  }
+  throw new Error(`no ${state} worker of generation ${generation}:\n${h.output}`);
+}
+
+// Both need root: the first a holder that can leave SCHED_IDLE (CAP_SYS_NICE), the second setpriv's --bounding-set.
+const root = process.getuid?.() === 0;
+
+it.skipIf(!root)('a reload\'s worker starts with every thread at SCHED_IDLE and is moved back to SCHED_OTHER at READY=1', async () => {
+  const gate = join(tmpdir(), `holdfast-gate-${process.pid}-${Date.now()}`);
+  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--', process.execPath, fixture('gated-start.mjs')], { env: { GATE_FILE: gate } });
+  await holder.waitReady(1);
+  const first = await worker(holder, 1, 'ready');
+  expect(policies(first.pid).every((p) => p === SCHED_OTHER)).toBe(true); // nothing served: a normal start
+  const reload = callControl<{ ok: boolean; generation: number }>(holder.control, 'POST', '/reload');
+  const starting = await worker(holder, 2, 'starting');
+  expect(starting.idlePriority).toBe(true);
+  await sleep(300); // node's own threads are up
+  const idle = policies(starting.pid);
+  expect(idle.length).toBeGreaterThan(1);
+  expect(idle.every((p) => p === SCHED_IDLE)).toBe(true);
+  // Its own process group, in the holder's session (one autogroup with the serving worker).
+  expect(groupAndSession(starting.pid)).toEqual({ pgrp: starting.pid, session: groupAndSession(holder.proc.pid!).session });
+  writeFileSync(gate, '');
+  expect((await reload).body).toMatchObject({ ok: true, generation: 2 });
+  const now = policies(starting.pid);
+  expect(now.every((p) => p === SCHED_OTHER)).toBe(true);
+  expect((await worker(holder, 2, 'ready')).idlePriority).toBeUndefined();
+  rmSync(gate);
+}, 60_000);
+
+it.skipIf(!root)('a holder without CAP_SYS_NICE (and RLIMIT_NICE 0) warns for --idle-start and starts every worker at normal priority', async () => {
+  // Root without CAP_SYS_NICE in its bounding set: what a container without SYS_NICE gets.
+  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--idle-start', '5s', '--', process.execPath, fixture('ok-app.mjs')],
+    { wrap: ['setpriv', '--bounding-set', '-sys_nice', '--inh-caps', '-sys_nice', '--'] });
+  await holder.waitReady(1);
+  expect(holder.output).toMatch(/"code":"WARN_HOLDFAST_IDLE_START_UNAVAILABLE".*"refusal":"EPERM"/);
+  const reload = await callControl<{ ok: boolean }>(holder.control, 'POST', '/reload');
+  expect(reload.body.ok).toBe(true);
+  const w = await worker(holder, 2, 'ready');
+  expect(policies(w.pid).every((p) => p === SCHED_OTHER)).toBe(true);
+}, 60_000);
