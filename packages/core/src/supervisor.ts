@@ -261,11 +261,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.setState('restarting');
     const delay = this.policy.nextDelay();
     logWarning(this.log, 'WARN_HOLDFAST_RESTARTING', { delayMs: delay, failures: this.policy.count }, `restarting in ${delay} ms`);
-    this.cancelRestart = this.host.setTimer(() => {
+    const restart = () => {
       this.cancelRestart = null;
       this.restarts++;
       void this.request('restart').catch(() => { /* stopping */ });
-    }, delay);
+    };
+    // No backoff (the first crash of a worker that served): spawn now, before the holder's other work on this exit
+    // (the orphan scan, log lines) and without a timer turn; users wait for every millisecond of it.
+    if (delay === 0) restart();
+    else this.cancelRestart = this.host.setTimer(restart, delay);
   }
 
   /** Move along SERVICE_TRANSITIONS; an illegal move (a bug) is logged and not made. */
