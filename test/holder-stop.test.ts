@@ -157,3 +157,19 @@ describe('stop: every process a worker left behind is ended', () => {
     expect(withMarker(marker)).toEqual([]);
   });
 });
+
+it('Ctrl-C twice: the first SIGINT drains (and says how long it may wait), the second kills the workers at once', async () => {
+  const h = start(['-l', 'http=tcp://127.0.0.1:0', '--drain-timeout', '30s', '--', node, fixture('ignores-sigterm.mjs')]);
+  await h.waitReady(1);
+  const pid = (await h.status()).workers[0].pid;
+  h.proc.kill('SIGINT');
+  await until('the worker to ignore its drain signal', () => h.output.includes('ignores-sigterm: ignoring SIGTERM'), 10_000);
+  expect(h.output).toMatch(/SIGINT: stopping: the workers drain for up to 30 s \(--drain-timeout\); SIGINT again \(Ctrl-C\) kills them at once/);
+  const t0 = Date.now();
+  h.proc.kill('SIGINT');
+  const exit = await h.exited;
+  expect(Date.now() - t0).toBeLessThan(10_000); // not the 30 s drain deadline
+  expect(exit.code).toBe(0);
+  expect(h.output).toMatch(/"code":"WARN_HOLDFAST_FORCED_STOP".*"workers":1/);
+  expect(() => process.kill(pid, 0)).toThrow();
+}, 60_000);

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { callControl } from '@holdfast/cli';
-import { fixture, HolderProcess, sleep } from './helpers/holdfast.js';
+import { spawn } from 'node:child_process';
+import { fixture, HOLDFAST_BIN, HolderProcess, sleep } from './helpers/holdfast.js';
 
 let holder: HolderProcess | undefined;
 afterEach(async () => { await holder?.stop(); holder = undefined; });
@@ -21,6 +22,10 @@ function statFields(path: string): string[] {
   return s.slice(s.lastIndexOf(')') + 2).split(' ');
 }
 const policies = (pid: number) => readdirSync(`/proc/${pid}/task`).map((tid) => Number(statFields(`/proc/${pid}/task/${tid}/stat`)[38]));
+/** Live pids with `marker` as an argument. */
+const withMarker = (marker: string) => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(marker); } catch { return false; }
+});
 const groupAndSession = (pid: number) => { const f = statFields(`/proc/${pid}/stat`); return { pgrp: Number(f[2]), session: Number(f[3]) }; };
 
 async function worker(h: HolderProcess, generation: number, state: string): Promise<{ pid: number; idlePriority?: true }> {
@@ -37,7 +42,8 @@ const root = process.getuid?.() === 0;
 
 it.skipIf(!root)('a reload\'s worker starts with every thread at SCHED_IDLE and is moved back to SCHED_OTHER at READY=1', async () => {
   const gate = join(tmpdir(), `holdfast-gate-${process.pid}-${Date.now()}`);
-  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--', process.execPath, fixture('gated-start.mjs')], { env: { GATE_FILE: gate } });
+  const marker = `helper-${process.pid}-${Date.now()}`;
+  holder = new HolderProcess(['-l', 'http=tcp://127.0.0.1:0', '--', process.execPath, fixture('gated-start.mjs')], { env: { GATE_FILE: gate, HELPER_MARKER: marker } });
   await holder.waitReady(1);
   const first = await worker(holder, 1, 'ready');
   expect(policies(first.pid).every((p) => p === SCHED_OTHER)).toBe(true); // nothing served: a normal start
@@ -54,6 +60,11 @@ it.skipIf(!root)('a reload\'s worker starts with every thread at SCHED_IDLE and 
   expect((await reload).body).toMatchObject({ ok: true, generation: 2 });
   const now = policies(starting.pid);
   expect(now.every((p) => p === SCHED_OTHER)).toBe(true);
+  // The helper it started the shell way: adopted by the holder, still in the worker's process group, moved back too.
+  const [helper] = withMarker(marker);
+  expect(helper).toBeDefined();
+  expect(groupAndSession(helper).pgrp).toBe(starting.pid);
+  expect(policies(helper).every((p) => p === SCHED_OTHER)).toBe(true);
   expect((await worker(holder, 2, 'ready')).idlePriority).toBeUndefined();
   rmSync(gate);
 }, 60_000);
@@ -68,4 +79,35 @@ it.skipIf(!root)('a holder without CAP_SYS_NICE (and RLIMIT_NICE 0) warns for --
   expect(reload.body.ok).toBe(true);
   const w = await worker(holder, 2, 'ready');
   expect(policies(w.pid).every((p) => p === SCHED_OTHER)).toBe(true);
+}, 60_000);
+
+it('a worker in a terminal with `stty tostop` writes to it (--output inherit) and serves: it has no controlling terminal', async () => {
+  // Workers share the holder's session (one autogroup) in process groups of their own: without dropping the terminal
+  // they would be background jobs of it, stopped by SIGTTOU at their first write.
+  const control = join(tmpdir(), `holdfast-tty-${process.pid}.sock`);
+  const cmd = `stty tostop; exec ${process.execPath} ${HOLDFAST_BIN} run --control ${control} -l http=tcp://127.0.0.1:0 --output inherit --drain-timeout 2s -- ${process.execPath} ${fixture('logs-every-request.mjs')}`;
+  const tty = spawn('script', ['-qec', `sh -c '${cmd}'`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  tty.stdout!.on('data', (d) => { out += d; });
+  try {
+    let port = 0;
+    for (let i = 0; i < 200 && !port; i++) {
+      const st = await callControl<{ sockets: { bound: string }[] }>(control, 'GET', '/status').catch(() => null);
+      port = Number(/:(\d+)$/.exec(st?.body.sockets[0]?.bound ?? '')?.[1] ?? 0);
+      if (!port) await sleep(50);
+    }
+    let answer = '';
+    for (let i = 0; i < 20 && !answer; i++) {
+      answer = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) }).then((r) => r.text(), () => '');
+      if (!answer) await sleep(50);
+    }
+    expect(answer, out).not.toBe('');
+    const pid = (await callControl<{ workers: { pid: number }[] }>(control, 'GET', '/status')).body.workers[0].pid;
+    const f = statFields(`/proc/${pid}/stat`);
+    expect(f[0]).not.toBe('T'); // not stopped
+    expect(Number(f[4])).toBe(0); // tty_nr: no controlling terminal
+  } finally {
+    await callControl(control, 'POST', '/stop').catch(() => {});
+    await new Promise((r) => { tty.once('exit', r); setTimeout(() => { tty.kill('SIGKILL'); r(null); }, 10_000); });
+  }
 }, 60_000);

@@ -16,6 +16,7 @@ interface StatusBody {
 
 interface StatusWorker {
   pid: number; generation: number; state: string; uptimeMs: number; readyMs: number | null; status: string | null; standby?: boolean;
+  idlePriority?: boolean;
 }
 
 /**
@@ -58,9 +59,13 @@ export function tableOrder<W extends Pick<StatusWorker, 'state' | 'standby'>>(wo
   return workers.map((w, i) => ({ w, i })).sort((a, b) => rank(a.w) - rank(b.w) || a.i - b.i).map((x) => x.w);
 }
 
-/** The state column: the worker's state, `(standby)` added for a warm standby (ready, accepting nothing). */
-export function stateLabel(w: Pick<StatusWorker, 'state' | 'standby'>): string {
-  return w.standby ? `${w.state} (standby)` : w.state;
+/**
+ * The state column: the worker's state, `(standby)` added for a warm standby (ready, accepting nothing), `(idle CPU)`
+ * for one still at idle CPU priority (--idle-start: starting beside a serving worker, or a standby not yet promoted).
+ */
+export function stateLabel(w: Pick<StatusWorker, 'state' | 'standby' | 'idlePriority'>): string {
+  const tags = [w.standby ? 'standby' : '', w.idlePriority ? 'idle CPU' : ''].filter(Boolean);
+  return tags.length ? `${w.state} (${tags.join(', ')})` : w.state;
 }
 
 /**

@@ -312,12 +312,26 @@ export class Holder {
       + (kept.length ? ' (sockets from systemd stay open there and queue for the next start)' : ''));
   }
 
-  /** SIGHUP reloads; SIGTERM stops after --shutdown-delay, SIGINT at once (a second one does not cut the drain short). */
+  /**
+   * SIGHUP reloads; SIGTERM stops after --shutdown-delay (a second SIGTERM ends the delay, never the drain: a
+   * container's runtime sends its own SIGKILL at its deadline); SIGINT stops at once, and a SIGINT during a stop
+   * (Ctrl-C again, as a terminal user expects) kills the workers instead of waiting for their drains.
+   */
   installSignalHandlers(): void {
     const on = (sig: NodeJS.Signals, fn: () => void) => { process.on(sig, fn); this.signalHandlers.push([sig, fn]); };
     on('SIGHUP', () => { this.log.info('SIGHUP: reload'); void this.reload().catch(() => {}); });
     on('SIGTERM', () => { this.log.info('SIGTERM: stopping'); void this.terminate(); });
-    on('SIGINT', () => { this.log.info('SIGINT: stopping'); this.delay?.end(); void this.stop(); });
+    on('SIGINT', () => {
+      if (this.stopping) {
+        const n = this.supervisor.killAll();
+        if (n > 0) logWarning(this.log, 'WARN_HOLDFAST_FORCED_STOP', { workers: n }, `SIGINT again: killing ${n} worker(s) now (SIGKILL) instead of waiting for their drain; what they still served is cut`);
+        return;
+      }
+      const drainS = Math.round(this.supervisor.drainTimeoutMs / 100) / 10;
+      this.log.info({ drainTimeoutMs: this.supervisor.drainTimeoutMs }, `SIGINT: stopping: the workers drain for up to ${drainS} s (--drain-timeout); SIGINT again (Ctrl-C) kills them at once`);
+      this.delay?.end();
+      void this.stop();
+    });
   }
 
   /**

@@ -6,7 +6,7 @@ import { procStat } from './proc-stat.js';
  * the hot path; every function returns an empty answer for a process that is gone or not readable.
  */
 
-/** Live pids whose process group is `pgid` (the worker leads its group: spawned detached). */
+/** Live pids whose process group is `pgid` (the worker leads its group: holdfast-exec's setpgid). */
 export function processGroup(pgid: number): number[] {
   const out: number[] = [];
   let entries: string[];

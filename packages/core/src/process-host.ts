@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { HOLDFAST_ENV } from '@holdfast/native/protocol';
 import { notifySend, probeSchedIdle, resolveExecHelper, setSchedOther } from '@holdfast/native';
 import { processTree } from './proc-sockets.js';
-import { procStat } from './proc-stat.js';
+import { childPids, procStat } from './proc-stat.js';
 
 /** What the holder asks for when it starts a worker process. */
 export interface SpawnRequest {
@@ -86,6 +86,17 @@ function notYetGrouped(pid: number): boolean {
 }
 
 /**
+ * The processes a worker started during its idle-priority start: its tree, and the orphans of its process group,
+ * which the holder (a child subreaper) adopted when their parent exited (a helper started with `sh -c '... &'`).
+ * Read from the holder's children, not by scanning /proc: this runs at READY=1.
+ */
+function idleStartedProcesses(pid: number): number[] {
+  const out = processTree(pid);
+  for (const c of childPids(process.pid)) if (c !== pid && procStat(c)?.pgrp === pid) out.push(...processTree(c));
+  return out;
+}
+
+/**
  * The real OS. Workers are spawned through `holdfast-exec` (packages/native), which sets LISTEN_PID to its own
  * pid and then execs the command without forking, so LISTEN_PID equals the worker's pid (sd_listen_fds(3)); with
  * HOLDFAST_HOLDER_PID (worker-env.ts) it also arms PR_SET_PDEATHSIG so a worker notices a holder killed with SIGKILL.
@@ -123,7 +134,7 @@ export const realProcessHost: ProcessHost = {
   },
   probeIdleStart: () => probeSchedIdle(),
   endIdleStart(pid) {
-    for (const p of processTree(pid)) setSchedOther(p);
+    for (const p of idleStartedProcesses(pid)) setSchedOther(p);
   },
   now: () => performance.now(),
   setTimer(fn, ms) {

@@ -300,6 +300,20 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.setState('stopped');
   }
 
+  /** SIGTERM to SIGKILL deadline of a drain, ms (--drain-timeout). */
+  get drainTimeoutMs(): number { return this.opts.drainTimeoutMs; }
+
+  /**
+   * A forced stop (a second SIGINT during the stop): SIGKILL every live worker's process group now instead of waiting
+   * for their drains; each drain then ends as interrupted (WARN_HOLDFAST_DRAIN_INTERRUPTED: what it served is cut).
+   * @returns how many workers were killed.
+   */
+  killAll(): number {
+    const live = [...this.pool.live].filter((w) => !w.exitInfo);
+    for (const w of live) void w.kill();
+    return live.length;
+  }
+
   status(): SupervisorStatus {
     return describeSupervisor({ state: this.state, restarts: this.restarts, size: this.size, slots: this.slots, live: this.pool.live,
       queue: this.queue, lastSwap: this.lastSwap, failures: this.policy.count, maxFailures: this.opts.maxFailures });

@@ -61,6 +61,10 @@ export const CORE_WARNINGS = defineWarnings({
     message: 'new workers start at normal CPU priority: the holder cannot move a worker back from idle priority',
     hint: 'Leaving SCHED_IDLE needs CAP_SYS_NICE or an RLIMIT_NICE of 20 (`ulimit -e 20`, systemd: LimitNICE=20, Kubernetes: capabilities add SYS_NICE); without it a reload slows the requests being served on a busy machine. --idle-start 0 says you know.',
   },
+  WARN_HOLDFAST_FORCED_STOP: {
+    message: 'a second SIGINT during the stop: the workers were killed instead of drained',
+    hint: 'Ctrl-C twice skips the drain: requests in flight and open connections are cut. One Ctrl-C (or SIGTERM) drains them for up to --drain-timeout.',
+  },
   WARN_HOLDFAST_STANDBY_EXITED: {
     message: 'a standby exited; starting another after the backoff',
     hint: 'A warm standby (--standby) crashed before it was promoted; its output says why, often the same fault a new worker would hit.',

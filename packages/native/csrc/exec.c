@@ -12,6 +12,12 @@
  *    (sched(7)) puts a session's processes in one group, so a worker started
  *    at idle priority yields to the serving one; a session of its own would
  *    compete with it as an equal group.
+ *  - TIOCNOTTY on the controlling terminal, if there is one (tty(4)): the
+ *    worker keeps the holder's session but not its terminal, so the terminal's
+ *    job control never stops it (a background process group writing to a
+ *    terminal with `stty tostop` gets SIGTTOU) and Ctrl-C reaches the holder
+ *    alone, as with a session of its own. Not being the session's leader, it
+ *    drops only its own link to the terminal.
  *  - HOLDFAST_HOLDER_PID set: PR_SET_PDEATHSIG(SIGTERM) so the worker cannot
  *    outlive the holder (invariant 5), then exit 125 if the parent already
  *    died (getppid() differs). The variable stays: the worker's holder guard
@@ -34,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -66,6 +74,11 @@ int main(int argc, char **argv) {
   if (setpgid(0, 0) != 0) {
     fprintf(stderr, "holdfast: setpgid: %s\n", strerror(errno));
     return 126;
+  }
+  int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (tty >= 0) {
+    (void)ioctl(tty, TIOCNOTTY);
+    close(tty);
   }
 
   const char *parent = getenv(ENV_HOLDER_PID);
