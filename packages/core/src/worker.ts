@@ -164,6 +164,8 @@ export class Worker extends EventEmitter {
     if (fields.get('READY') === '1' && this.state === 'starting') {
       // Before it counts as ready: a worker serving at idle CPU priority would wait behind every other process.
       if (!this.standby) this.endIdleStart('ready');
+      // A ready standby waits at idle priority until its promotion, however long: the limit is for start-ups.
+      else { this.cancelIdle?.(); this.cancelIdle = null; }
       this.state = 'ready';
       this.readyAt = this.host.now();
       this.petWatchdog();
@@ -174,7 +176,8 @@ export class Worker extends EventEmitter {
   /**
    * The worker was spawned at idle CPU priority (SCHED_IDLE, sched(7)): it runs on CPU time the serving generation
    * leaves, so a reload does not slow the requests being served. It moves back to normal priority at READY=1, a
-   * standby at its promotion, and any worker after `limitMs` (a machine with no idle CPU would starve its start-up).
+   * standby at its promotion (a ready standby waits at idle priority), and a worker still starting after `limitMs`
+   * (a machine with no idle CPU would starve its start-up).
    * Emits 'priority' (why: 'ready' | 'promoted' | 'limit') when it moved, 'priority-error' (Error) when it could not.
    */
   armIdleStart(limitMs: number): void {

@@ -83,7 +83,9 @@ describe('idle-priority start', () => {
     const [serving, standby] = host.children;
     expect(standby.req.idle).toBe(true);
     await ready();
+    await host.advance(60_000); // past the limit: a ready standby is not starting any more
     expect(host.idleEnded).toEqual([]);
+    expect(lines.some((l) => /still starting/.test(l.msg))).toBe(false);
     serving.exit(null, 'SIGKILL');
     await flush();
     expect(host.idleEnded).toEqual([standby.pid]);
