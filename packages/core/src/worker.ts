@@ -163,8 +163,9 @@ export class Worker extends EventEmitter {
     if (mainPid && /^\d+$/.test(mainPid)) this.mainPid = Number(mainPid);
     if (fields.get('READY') === '1' && this.state === 'starting') {
       // Before it counts as ready: a worker serving at idle CPU priority would wait behind every other process.
-      if (!this.standby) this.endIdleStart('ready');
-      // A ready standby waits at idle priority until its promotion, however long: the limit is for start-ups.
+      // A ready standby waits at idle priority until its promotion, however long: the limit is for start-ups. Not
+      // with a watchdog: its WATCHDOG=1 must not wait for idle CPU.
+      if (!this.standby || this.watchdogMs > 0) this.endIdleStart('ready');
       else { this.cancelIdle?.(); this.cancelIdle = null; }
       this.state = 'ready';
       this.readyAt = this.host.now();

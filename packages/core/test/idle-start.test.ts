@@ -94,6 +94,16 @@ describe('idle-priority start', () => {
     expect(host.children[2].req.idle).toBe(true); // the next standby, beside the promoted one
   });
 
+  it('with --watchdog a standby is moved back at its READY=1: its WATCHDOG=1 must not wait for idle CPU', async () => {
+    const sup = make({ standby: 1, watchdogMs: 2000 });
+    const first = sup.start(); await ready(); await first;
+    await flush();
+    const standby = host.children[1];
+    expect(standby.req.idle).toBe(true);
+    await ready();
+    expect(host.idleEnded).toEqual([standby.pid]);
+  });
+
   it('a worker that cannot be moved back is a warning, and later workers start at normal priority', async () => {
     const sup = make();
     const first = sup.start(); await ready(); await first;
