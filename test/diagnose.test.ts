@@ -1,21 +1,16 @@
 // Every failed reload says why: `holdfast reload` prints the diagnosis, the worker's last stderr lines and a hint
 // that matches what happened. One holder; each case deploys a failing command (`holdfast reload -- CMD`), is
 // rolled back, and the first generation keeps serving.
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { callControl } from '@holdfast/cli';
 import { fixture, HolderProcess, runCli } from './helpers/holdfast.js';
+import { freePort } from './helpers/free-port.js';
 
 let holder: HolderProcess;
 let port: number;
 let adminPort: number;
 const node = process.execPath;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-  });
-}
 
 beforeAll(async () => {
   adminPort = await freePort();

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { closeFd, execHelperPath, inspectFd, NotifySocket, openSocket, type NotifyMessage } from '@holdfast/native';
 import { callControl } from '@holdfast/cli';
 import { alive, fixture, HOLDFAST_BIN, HolderProcess, ROOT, sleep, until, type StatusBody } from './helpers/holdfast.js';
+import { freePort } from './helpers/free-port.js';
 
 const WORKER = fixture('interop-http-worker.mjs');
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -179,13 +180,6 @@ describe('the holder as a Type=notify-reload service with an fd store', () => {
 });
 
 describe('systemd-socket-activate', () => {
-  const freePort = async () => {
-    const s = net.createServer().listen(0, '127.0.0.1');
-    await new Promise((r) => s.once('listening', r));
-    const port = (s.address() as net.AddressInfo).port;
-    await new Promise((r) => s.close(r));
-    return port;
-  };
 
   /** Debian's systemd-socket-activate listening on `port` with --fdname=http, then exec'ing `command`. */
   async function socketActivate(port: number, command: string[]) {

@@ -5,6 +5,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { request } from 'undici';
 import { fixture, HolderProcess } from './helpers/holdfast.js';
+import { freePort } from './helpers/free-port.js';
 
 let holder: HolderProcess | null = null;
 afterEach(async () => { await holder?.stop(); holder = null; });
@@ -59,7 +60,7 @@ it("serve()'s warmup option on a fastify app: GET and POST with a JSON body, cou
 }, 60_000);
 
 it('--warmup through the register hook: an unmodified app.listen(PORT) warms up before it takes the held socket', async () => {
-  const port = 20_000 + Math.floor(Math.random() * 30_000);
+  const port = await freePort();
   holder = new HolderProcess(['-l', `http=tcp://127.0.0.1:${port}`, '--warmup', '/', '--warmup-count', '40', '--', process.execPath, fixture('warmup-app.mjs')],
     { env: { WARMUP_KIND: 'hook', PORT: String(port) } });
   await holder.waitReady(1);
@@ -69,7 +70,7 @@ it('--warmup through the register hook: an unmodified app.listen(PORT) warms up 
 }, 60_000);
 
 it('a bad HOLDFAST_WARMUP_COUNT under the register hook: no READY=1, the cause on stderr, even when the app swallows the listen error (no abort)', async () => {
-  const port = 20_000 + Math.floor(Math.random() * 30_000);
+  const port = await freePort();
   holder = new HolderProcess(['-l', `http=tcp://127.0.0.1:${port}`, '--warmup', '/', '--max-restarts', '1', '--', process.execPath, fixture('express-ignores-listen-error.mjs')],
     { env: { PORT: String(port), HOLDFAST_WARMUP_COUNT: 'abc' } });
   await holder.exited;

@@ -1,6 +1,5 @@
 // Shared by the test/dropin-*.test.ts suites: an unmodified app under `holdfast run` (the holder preloads the
 // register hook by itself), reloaded under keep-alive and new-connection load, then one SIGKILL.
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { fixture, HolderProcess, sleep } from './holdfast.js';
@@ -8,17 +7,7 @@ import { startLoad, type LoadReport } from './load.js';
 
 export const dropin = (name: string) => join(fixture('dropin'), name);
 
-/** A TCP port free right now on 127.0.0.1 (the holder binds it next; nothing else here uses it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './free-port.js';
 
 export interface Figures {
   /** Requests during the reloads, per client kind. */

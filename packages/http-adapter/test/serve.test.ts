@@ -7,6 +7,7 @@ import * as dgram from 'node:dgram';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeFd, inspectFd, openSocket } from '@holdfast/native';
 import { fixture, jsonOf, Notifier, sleep, startWorker } from './helpers.js';
+import { freePort } from '../../../test/helpers/free-port.js';
 
 const notifier = new Notifier();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'holdfast-adapter-'));
@@ -86,14 +87,6 @@ describe('serve() on inherited fds', () => {
 });
 
 describe('serve() standalone (no LISTEN_FDS)', () => {
-  async function freePort(): Promise<number> {
-    const s = net.createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as net.AddressInfo).port;
-    await new Promise((r) => s.close(r));
-    return port;
-  }
-
   for (const app of ['fastify-hello.mjs', 'http-hello.mjs']) {
     it(`${app} binds its fallback tcp address and says READY=1 after serving`, async () => {
       const port = await freePort();
