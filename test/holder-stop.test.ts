@@ -3,9 +3,8 @@
 // every process a worker left behind is ended, its whole escaped tree included.
 import http from 'node:http';
 import net from 'node:net';
-import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixture, HolderProcess, runCli, sleep, until } from './helpers/holdfast.js';
+import { fixture, HolderProcess, runCli, sleep, until, withMarker } from './helpers/holdfast.js';
 
 const holders: HolderProcess[] = [];
 const markers: string[] = [];
@@ -46,19 +45,6 @@ function getOnce(port: number, path: string, timeoutMs = 8000): Promise<string> 
   });
 }
 
-/** pids whose command line has `marker` as an argument (the escaped sleeps). */
-function withMarker(marker: string): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (argv.includes(marker) && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') out.push(Number(d));
-    } catch { /* gone */ }
-  }
-  return out;
-}
 
 describe('stop: new connections are refused once the drain begins', () => {
   it('under a new-connection load: refused from the moment the worker stops accepting, never reset after it; the slow request answered', async () => {

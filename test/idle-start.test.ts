@@ -2,13 +2,13 @@
 // the serving one, in the holder's session and in a process group of its own; at READY=1 every thread is back at
 // SCHED_OTHER. A holder that cannot move a worker back (no CAP_SYS_NICE, RLIMIT_NICE 0) says so and starts every
 // worker at normal priority.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { callControl } from '@holdfast/cli';
 import { spawn } from 'node:child_process';
-import { fixture, HOLDFAST_BIN, HolderProcess, sleep } from './helpers/holdfast.js';
+import { fixture, HOLDFAST_BIN, HolderProcess, procStatFields, sleep, until, withMarker } from './helpers/holdfast.js';
 
 let holder: HolderProcess | undefined;
 afterEach(async () => { await holder?.stop(); holder = undefined; });
@@ -16,25 +16,12 @@ afterEach(async () => { await holder?.stop(); holder = undefined; });
 const SCHED_OTHER = 0;
 const SCHED_IDLE = 5;
 
-/** Fields of /proc/<pid>/task/<tid>/stat from field 3 (state) on (proc(5)): policy is field 41. */
-function statFields(path: string): string[] {
-  const s = readFileSync(path, 'utf8');
-  return s.slice(s.lastIndexOf(')') + 2).split(' ');
-}
-const policies = (pid: number) => readdirSync(`/proc/${pid}/task`).map((tid) => Number(statFields(`/proc/${pid}/task/${tid}/stat`)[38]));
-/** Live pids with `marker` as an argument. */
-const withMarker = (marker: string) => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
-  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(marker); } catch { return false; }
-});
-const groupAndSession = (pid: number) => { const f = statFields(`/proc/${pid}/stat`); return { pgrp: Number(f[2]), session: Number(f[3]) }; };
+const policies = (pid: number) => readdirSync(`/proc/${pid}/task`).map((tid) => Number(procStatFields(`${pid}/task/${tid}`)![38]));
+const groupAndSession = (pid: number) => { const f = procStatFields(pid)!; return { pgrp: Number(f[2]), session: Number(f[3]) }; };
 
-async function worker(h: HolderProcess, generation: number, state: string): Promise<{ pid: number; idlePriority?: true }> {
-  for (let i = 0; i < 400; i++) {
-    const w = (await h.status()).workers.find((x) => x.generation === generation && x.state === state);
-    if (w) return w as { pid: number; idlePriority?: true };
-    await sleep(25);
-  }
-  throw new Error(`no ${state} worker of generation ${generation}:\n${h.output}`);
+function worker(h: HolderProcess, generation: number, state: string): Promise<{ pid: number; idlePriority?: true }> {
+  return until(`a ${state} worker of generation ${generation}`,
+    async () => (await h.status()).workers.find((x) => x.generation === generation && x.state === state) as { pid: number; idlePriority?: true } | undefined, 10_000);
 }
 
 // Both need root: the first a holder that can leave SCHED_IDLE (CAP_SYS_NICE), the second setpriv's --bounding-set.
@@ -103,7 +90,7 @@ it('a worker in a terminal with `stty tostop` writes to it (--output inherit) an
     }
     expect(answer, out).not.toBe('');
     const pid = (await callControl<{ workers: { pid: number }[] }>(control, 'GET', '/status')).body.workers[0].pid;
-    const f = statFields(`/proc/${pid}/stat`);
+    const f = procStatFields(pid)!;
     expect(f[0]).not.toBe('T'); // not stopped
     expect(Number(f[4])).toBe(0); // tty_nr: no controlling terminal
   } finally {

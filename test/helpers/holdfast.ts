@@ -135,17 +135,36 @@ export async function reloadWith(h: HolderProcess, launch: { command?: string[];
   return callControl<{ ok: boolean; generation: number; error?: { code: string; message: string } }>(h.control, 'POST', '/reload', launch);
 }
 
-/** pids whose parent is `pid` (from /proc). */
-export function childrenOf(pid: number): number[] {
+/** Fields of /proc/<path>/stat from field 3 (state) on (proc(5)), or null when it is gone: [0] state, [1] ppid, [2] pgrp, [3] session, [4] tty_nr, [38] policy. */
+export function procStatFields(path: string | number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${path}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** Live (not zombie) pids whose /proc entry satisfies `test`. */
+function livePids(test: (pid: number, fields: string[]) => boolean): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
+    const fields = procStatFields(d);
     try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === pid && fields[0] !== 'Z') out.push(Number(d));
+      if (fields && fields[0] !== 'Z' && test(Number(d), fields)) out.push(Number(d));
     } catch { /* gone */ }
   }
   return out;
+}
+
+/** pids whose parent is `pid` (from /proc). */
+export function childrenOf(pid: number): number[] {
+  return livePids((_, f) => Number(f[1]) === pid);
+}
+
+/** pids whose command line has `marker` as one of its arguments (from /proc). */
+export function withMarker(marker: string): number[] {
+  return livePids((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(marker));
 }
 
